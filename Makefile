@@ -1,0 +1,33 @@
+# Thin entry points: every target calls a script or a pytest marker expression.
+# README: `make verify` (bring up the stack on kind, run the acceptance suite) and `make test`.
+SHELL := /bin/bash
+PYTEST := .venv/bin/pytest
+VARIANT ?= both
+PYTEST_ARGS ?=
+
+.PHONY: setup test test-static test-app test-container test-k8s verify cluster cluster-delete images clean
+
+setup:
+	scripts/setup.sh
+
+test: setup
+	scripts/run-tests.sh "static or app or container" $(PYTEST_ARGS)
+
+test-static:
+	LKS_SKIP_DOCKER=1 scripts/setup.sh
+	scripts/run-tests.sh "static" $(PYTEST_ARGS)
+
+test-app: setup
+	scripts/run-tests.sh "app" $(PYTEST_ARGS)
+
+test-container: setup
+	scripts/run-tests.sh "container" --variant $(VARIANT) $(PYTEST_ARGS)
+
+test-k8s: setup
+	scripts/run-tests.sh "k8s" --variant $(VARIANT) $(PYTEST_ARGS)
+
+verify: setup
+	scripts/verify.sh $(PYTEST_ARGS)
+
+clean:
+	scripts/clean.sh
