@@ -5,7 +5,7 @@ PYTEST := .venv/bin/pytest
 VARIANT ?= both
 PYTEST_ARGS ?=
 
-.PHONY: setup test test-static test-app test-container test-k8s verify cluster cluster-delete images clean
+.PHONY: setup test test-static test-app test-container test-k8s verify cluster cluster-delete clean
 
 setup:
 	scripts/setup.sh
@@ -31,3 +31,9 @@ verify: setup
 
 clean:
 	scripts/clean.sh
+
+cluster: setup
+	scripts/cluster/up.sh
+
+cluster-delete:
+	scripts/cluster/down.sh
