@@ -5,7 +5,7 @@ PYTEST := .venv/bin/pytest
 VARIANT ?= both
 PYTEST_ARGS ?=
 
-.PHONY: setup test test-static test-app test-container test-k8s verify cluster cluster-delete clean
+.PHONY: setup test test-static test-app test-container test-k8s verify cluster cluster-delete build bench clean
 
 setup:
 	scripts/setup.sh
@@ -37,3 +37,10 @@ cluster: setup
 
 cluster-delete:
 	scripts/cluster/down.sh
+
+PROFILE ?= auto
+build:
+	scripts/build-images.sh --profile $(PROFILE) --variant $(VARIANT)
+
+bench: setup
+	benchmarks/compare.sh
