@@ -1,0 +1,25 @@
+# Offline profile: nginx for the FPM pod, from Debian trixie's package on the imported base.
+# Same tag as the online profile: laravel-k8s-showcase/nginx:<version>. Context: app/.
+ARG BASE_IMAGE=lks/debian-base:trixie-r1
+FROM ${BASE_IMAGE}
+ARG VERSION=0.0.0
+LABEL org.opencontainers.image.title="laravel-k8s-showcase nginx" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.description="nginx in front of PHP-FPM (Debian trixie, offline profile)"
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+RUN apt-get update -qq \
+ && apt-get install -y -qq --no-install-recommends nginx gettext-base curl \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb /var/log/apt /var/log/dpkg.log \
+      /etc/nginx/sites-enabled /etc/nginx/conf.d /var/www/html \
+ && groupadd --gid 1000 app && useradd --uid 1000 --gid 1000 --no-create-home --shell /usr/sbin/nologin app \
+ && chown -R 1000:1000 /var/lib/nginx /var/log/nginx
+COPY nginx.conf /etc/nginx/templates/nginx.conf
+COPY --chmod=0755 nginx/entrypoint.sh /usr/local/bin/nginx-entrypoint
+COPY src/public/ /app/public/
+USER 1000:1000
+EXPOSE 8080
+# SIGQUIT = graceful shutdown: finish in-flight requests, then exit
+STOPSIGNAL SIGQUIT
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["curl", "-fsS", "-o", "/dev/null", "--max-time", "2", "http://127.0.0.1:8081/fpm-ping"]
+ENTRYPOINT ["nginx-entrypoint"]

@@ -1,0 +1,136 @@
+"""The online Dockerfiles, read as Docker reads them: stages, bases, what reaches the final image.
+
+Offline the online images cannot be built (no registry), so their structure is proven here;
+the container tier proves the offline images at run time (size, user, health, config).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.repo import ROOT
+
+pytestmark = pytest.mark.static
+
+APP = ROOT / "app"
+BUILD_TOOLS = ("composer", "gcc", "g++", "make", "autoconf", "$PHPIZE_DEPS", "build-base", "git")
+
+
+@dataclass
+class Stage:
+    base: str
+    name: str | None
+    instructions: list[tuple[str, str]] = field(default_factory=list)
+
+
+def parse(path: Path) -> tuple[dict[str, str], list[Stage]]:
+    """Global ARG defaults and the stages, with line continuations joined."""
+    text = re.sub(r"\\\n", " ", path.read_text())
+    args: dict[str, str] = {}
+    stages: list[Stage] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        op, _, rest = line.partition(" ")
+        op = op.upper()
+        if op == "ARG" and not stages and "=" in rest:
+            key, _, value = rest.partition("=")
+            args[key.strip()] = value.strip()
+        elif op == "FROM":
+            m = re.match(r"(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", rest, re.IGNORECASE)
+            assert m, line
+            base = re.sub(r"\$\{?(\w+)\}?", lambda g: args.get(g.group(1), g.group(0)), m.group(1))
+            stages.append(Stage(base=base, name=m.group(2)))
+        elif stages:
+            stages[-1].instructions.append((op, rest))
+    return args, stages
+
+
+def final_stage(stages: list[Stage], target: str | None = None) -> Stage:
+    if target is None:
+        return stages[-1]
+    return next(s for s in stages if s.name == target)
+
+
+def runtime_targets() -> list[tuple[str, str | None]]:
+    return [("Dockerfile.fpm", "fpm"), ("Dockerfile.fpm", "nginx"), ("Dockerfile.swoole", None)]
+
+
+def multistage_problems(path: Path, target: str | None) -> list[str]:
+    _, stages = parse(path)
+    problems = []
+    if len(stages) < 3:
+        problems.append(f"{path.name}: {len(stages)} stage(s), expected a multi-stage build")
+    final = final_stage(stages, target)
+    if target != "nginx" and not any(op == "COPY" and "--from=" in rest for op, rest in final.instructions):
+        problems.append(f"{path.name}:{target or 'final'}: copies nothing from a build stage")
+    for op, rest in final.instructions:
+        if op == "RUN":
+            for tool in BUILD_TOOLS:
+                if re.search(rf"(^|[\s'\"]){re.escape(tool)}($|[\s'\"])", rest):
+                    problems.append(f"{path.name}:{target or 'final'}: build tool {tool!r} in the final stage")
+    return problems
+
+
+def alpine_problems(path: Path, target: str | None) -> list[str]:
+    _, stages = parse(path)
+    base = final_stage(stages, target).base
+    if not re.match(r"^[\w./-]+:(\d+\.\d+\.\d+)-[\w-]*alpine(\d+\.\d+)$", base):
+        return [f"{path.name}:{target or 'final'}: base {base!r} is not a patch-pinned Alpine image"]
+    return []
+
+
+def user_and_health_problems(path: Path, target: str | None) -> list[str]:
+    _, stages = parse(path)
+    final = final_stage(stages, target)
+    problems = []
+    users = [rest for op, rest in final.instructions if op == "USER"]
+    uid = users[-1].split(":")[0] if users else ""
+    if not uid.isdigit() or int(uid) == 0:
+        problems.append(f"{path.name}:{target or 'final'}: USER {uid or '(none)'} is not a numeric non-root uid")
+    if not any(op == "HEALTHCHECK" for op, _ in final.instructions):
+        problems.append(f"{path.name}:{target or 'final'}: no HEALTHCHECK")
+    return problems
+
+
+@pytest.mark.criterion("dockerfile-multistage")
+@pytest.mark.parametrize(("dockerfile", "target"), runtime_targets())
+def test_online_runtime_images_are_built_in_stages_and_ship_no_build_tools(dockerfile, target):
+    assert multistage_problems(APP / dockerfile, target) == []
+
+
+@pytest.mark.criterion("alpine-images")
+@pytest.mark.parametrize(("dockerfile", "target"), runtime_targets())
+def test_online_runtime_images_are_based_on_a_patch_pinned_alpine_image(dockerfile, target):
+    assert alpine_problems(APP / dockerfile, target) == []
+
+
+@pytest.mark.criterion("non-root", "docker-healthcheck")
+@pytest.mark.parametrize(("dockerfile", "target"), runtime_targets())
+def test_online_runtime_images_run_as_a_numeric_non_root_user_with_a_healthcheck(dockerfile, target):
+    assert user_and_health_problems(APP / dockerfile, target) == []
+
+
+def test_the_dockerfile_checks_reject_a_single_stage_root_image_on_a_floating_tag():
+    bad = ROOT / "tests" / "static" / "samples" / "Dockerfile.bad"
+    assert multistage_problems(bad, None)
+    assert alpine_problems(bad, None)
+    assert len(user_and_health_problems(bad, None)) == 2
+
+
+def test_fpm_and_nginx_stop_gracefully_with_sigquit():
+    _, stages = parse(APP / "Dockerfile.fpm")
+    for target in ("fpm", "nginx"):
+        signals = [rest for op, rest in final_stage(stages, target).instructions if op == "STOPSIGNAL"]
+        assert signals == ["SIGQUIT"], target
+
+
+def test_the_parser_sees_a_single_stage_dockerfile_as_one_stage():
+    _, stages = parse(ROOT / "tests" / "static" / "samples" / "Dockerfile.bad")
+    assert len(stages) == 1
+    assert stages[0].base == "debian:latest"
