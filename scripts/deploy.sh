@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# Deploy VERSION of the showcase to the current cluster without downtime (Demo 2):
+#   1. render the variant's kustomization with every app image at VERSION
+#   2. apply namespace, config, secrets, data stores and policies; wait for Redis and MariaDB
+#   3. run the migrations Job and wait for it: a failure stops here, the old version keeps serving
+#   4. apply the web tier and the worker, wait for their rollouts; a rollout that fails
+#      (crash loop, image pull error, not Ready before LKS_ROLLOUT_TIMEOUT) is rolled back
+#      with `kubectl rollout undo` and the script exits 3
+#   5. print the timings (and one machine-readable "deploy-timings:" line)
+#
+# Usage: scripts/deploy.sh VERSION [--variant fpm|swoole]
+#   VERSION            image tag of laravel-k8s-showcase/{fpm,nginx,worker,swoole} (a leading
+#                      "v" is dropped: v2.0.0 deploys the tag 2.0.0)
+# Settings (environment):
+#   KUBECTL              kubectl command (default: kubectl; honours KUBECONFIG)
+#   LKS_LOAD_IMAGE       command that loads a local image into the cluster, called as
+#                        `$LKS_LOAD_IMAGE IMAGE` before deploying (default: none = the cluster
+#                        pulls the tag from its registry)
+#   LKS_INGRESS_CLASS    ingressClassName of the Ingress (default: traefik)
+#   LKS_SECRETS          example (committed LOCAL-DEV values, default) or env (the git-ignored
+#                        k8s/overlays/env-secrets/{app,mariadb}/secrets.env)
+#   LKS_ROLLOUT_TIMEOUT  seconds a rollout may take before it is rolled back (default: 120)
+#   LKS_MIGRATE_TIMEOUT  seconds the migrations Job may take (default: 180)
+#   LKS_TLS_DIR          where the local CA and the Ingress certificate are kept
+#                        (default: $LKS_CACHE/tls)
+# Exit codes: 0 deployed, 1 error before the web rollout, 3 rollout failed and rolled back,
+# 4 rollout failed and the rollback failed too.
+set -o errexit -o nounset -o pipefail
+# shellcheck source=scripts/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+KUBECTL="${KUBECTL:-kubectl}"
+LKS_LOAD_IMAGE="${LKS_LOAD_IMAGE:-}"
+LKS_INGRESS_CLASS="${LKS_INGRESS_CLASS:-traefik}"
+LKS_SECRETS="${LKS_SECRETS:-example}"
+LKS_ROLLOUT_TIMEOUT="${LKS_ROLLOUT_TIMEOUT:-120}"
+LKS_MIGRATE_TIMEOUT="${LKS_MIGRATE_TIMEOUT:-180}"
+LKS_TLS_DIR="${LKS_TLS_DIR:-$LKS_CACHE/tls}"
+NAMESPACE=laravel
+TLS_HOSTS=(laravel.localhost fpm.laravel.localhost swoole.laravel.localhost)
+WORKDIR=""
+
+usage() { sed -n '2,/^set -o/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+
+cleanup() { [ -z "$WORKDIR" ] || rm -rf "$WORKDIR"; }
+
+kc() { $KUBECTL --namespace "$NAMESPACE" "$@"; }
+
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# render VARIANT TAG -> the manifests on stdout
+render() {
+  local variant="$1" tag="$2" root secrets_component=""
+  WORKDIR=$(mktemp -d)
+  root=$(realpath --relative-to="$WORKDIR" "$REPO_ROOT/k8s")
+  if [ "$LKS_SECRETS" = env ]; then
+    secrets_component="components: [\"$root/overlays/env-secrets\"]"
+  elif [ "$LKS_SECRETS" != example ]; then
+    die "LKS_SECRETS must be example or env, not $LKS_SECRETS"
+  fi
+  cat >"$WORKDIR/kustomization.yaml" <<EOF
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources: ["$root/$variant"]
+$secrets_component
+images:
+  - {name: laravel-k8s-showcase/fpm, newTag: "$tag"}
+  - {name: laravel-k8s-showcase/nginx, newTag: "$tag"}
+  - {name: laravel-k8s-showcase/worker, newTag: "$tag"}
+  - {name: laravel-k8s-showcase/swoole, newTag: "$tag"}
+patches:
+  - target: {kind: Ingress}
+    patch: '[{"op": "replace", "path": "/spec/ingressClassName", "value": "$LKS_INGRESS_CLASS"}]'
+  - target: {labelSelector: "app.kubernetes.io/component in (web,worker,migrations)"}
+    patch: '[{"op": "replace", "path": "/metadata/labels/app.kubernetes.io~1version", "value": "$tag"}]'
+  - target: {kind: "(Deployment|Job)", labelSelector: "app.kubernetes.io/component in (web,worker,migrations)"}
+    patch: '[{"op": "replace", "path": "/spec/template/metadata/labels/app.kubernetes.io~1version", "value": "$tag"}]'
+EOF
+  $KUBECTL kustomize "$WORKDIR"
+}
+
+# The Ingress certificate, signed by a local CA kept outside the repo (curl --cacert CA.crt).
+ensure_tls() {
+  $KUBECTL get namespace "$NAMESPACE" >/dev/null 2>&1 || return 0
+  if kc get secret laravel-tls >/dev/null 2>&1; then return 0; fi
+  need openssl "apt-get install openssl"
+  mkdir -p "$LKS_TLS_DIR"
+  local ca="$LKS_TLS_DIR/ca" crt="$LKS_TLS_DIR/laravel" san="" h
+  if [ ! -s "$ca.crt" ]; then
+    openssl req -x509 -nodes -newkey rsa:2048 -days 365 -subj "/CN=laravel-k8s-showcase local CA" \
+      -keyout "$ca.key" -out "$ca.crt" 2>/dev/null
+  fi
+  for h in "${TLS_HOSTS[@]}"; do san+="${san:+,}DNS:$h"; done
+  openssl req -nodes -newkey rsa:2048 -subj "/CN=${TLS_HOSTS[0]}" -keyout "$crt.key" -out "$crt.csr" 2>/dev/null
+  openssl x509 -req -in "$crt.csr" -CA "$ca.crt" -CAkey "$ca.key" -CAcreateserial -days 90 \
+    -extfile <(printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$san") -out "$crt.crt" 2>/dev/null
+  local name
+  for name in laravel-tls laravel-tls-fpm laravel-tls-swoole; do
+    kc create secret tls "$name" --cert "$crt.crt" --key "$crt.key" >/dev/null
+  done
+  log "TLS: Ingress certificate for ${TLS_HOSTS[*]} signed by $ca.crt"
+}
+
+# first bad waiting reason of the pods of VERSION's web/worker, or nothing
+broken_pods() {
+  kc get pods -l "app.kubernetes.io/component in (web,worker),app.kubernetes.io/version=$1" \
+    -o jsonpath='{range .items[*]}{.metadata.name}{" "}{range .status.containerStatuses[*]}{.state.waiting.reason}{" "}{end}{"\n"}{end}' 2>/dev/null \
+    | grep -E -m1 'CrashLoopBackOff|ErrImagePull|ImagePullBackOff|ErrImageNeverPull|InvalidImageName|CreateContainerError|CreateContainerConfigError|RunContainerError' || true
+}
+
+rolled_out() {
+  local out
+  out=$(kc rollout status "deployment/$1" --watch=false 2>&1) || return 1
+  case "$out" in *"successfully rolled out"*) return 0 ;; *) return 1 ;; esac
+}
+
+# wait_rollout TAG DEPLOYMENT... -> 0 when all rolled out; 1 on a broken pod or the timeout
+wait_rollout() {
+  local tag="$1" deadline bad d pending; shift
+  deadline=$(( $(date +%s) + LKS_ROLLOUT_TIMEOUT ))
+  while :; do
+    pending=0
+    for d in "$@"; do rolled_out "$d" || pending=1; done
+    [ "$pending" -eq 0 ] && return 0
+    bad=$(broken_pods "$tag")
+    if [ -n "$bad" ]; then log "rollout failed: pod $bad"; return 1; fi
+    if [ "$(date +%s)" -ge "$deadline" ]; then log "rollout failed: not complete after ${LKS_ROLLOUT_TIMEOUT}s"; return 1; fi
+    sleep 1
+  done
+}
+
+run_migrations() {
+  local manifests="$1" deadline succeeded failed
+  kc delete job laravel-migrate --ignore-not-found --wait=true >/dev/null
+  $KUBECTL apply -f "$manifests" -l app.kubernetes.io/component=migrations >/dev/null
+  deadline=$(( $(date +%s) + LKS_MIGRATE_TIMEOUT ))
+  while :; do
+    succeeded=$(kc get job laravel-migrate -o jsonpath='{.status.succeeded}')
+    failed=$(kc get job laravel-migrate -o jsonpath='{.status.conditions[?(@.type=="Failed")].status}')
+    [ "${succeeded:-0}" -ge 1 ] && break
+    if [ "$failed" = True ] || [ "$(date +%s)" -ge "$deadline" ]; then
+      kc logs job/laravel-migrate --tail=30 >&2 || true
+      die "migrations Job failed; nothing else was changed, the previous version keeps serving"
+    fi
+    sleep 1
+  done
+  kc logs job/laravel-migrate --tail=20 2>/dev/null | sed 's/^/  migrate| /' >&2 || true
+}
+
+main() {
+  local version="" variant=fpm
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --variant) variant="${2:-}"; shift 2 ;;
+      --variant=*) variant="${1#*=}"; shift ;;
+      -h|--help) usage; exit 0 ;;
+      -*) die "unknown option $1 (see --help)" ;;
+      *) [ -z "$version" ] || die "one VERSION only"; version="$1"; shift ;;
+    esac
+  done
+  [ -n "$version" ] || die "usage: scripts/deploy.sh VERSION [--variant fpm|swoole]"
+  case "$variant" in fpm|swoole) ;; *) die "--variant must be fpm or swoole" ;; esac
+  local tag="${version#v}"
+  [[ "$tag" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] || die "not a valid image tag: $tag"
+  [ "$tag" != latest ] || die "refusing :latest (kubelet would always pull it)"
+  need "${KUBECTL%% *}" "make setup, or set KUBECTL"
+  trap cleanup EXIT
+
+  local t0 t manifests image web=laravel-app images
+  t0=$(now)
+  log "deploy $variant $tag"
+  images=("laravel-k8s-showcase/$variant:$tag" "laravel-k8s-showcase/worker:$tag")
+  [ "$variant" != fpm ] || images+=("laravel-k8s-showcase/nginx:$tag")
+  if [ -n "$LKS_LOAD_IMAGE" ]; then
+    t=$(now)
+    for image in "${images[@]}"; do
+      $LKS_LOAD_IMAGE "$image" >/dev/null || die "could not load $image into the cluster"
+    done
+    log "images loaded in $(since "$t")s"
+  fi
+  manifests="$(mktemp)"
+  trap 'cleanup; rm -f "$manifests"' EXIT
+  render "$variant" "$tag" >"$manifests" || die "kustomize could not render k8s/$variant"
+
+  t=$(now)
+  $KUBECTL apply -f "$manifests" -l 'app.kubernetes.io/component notin (web,worker,migrations)' >/dev/null
+  ensure_tls
+  kc rollout status deployment/redis --timeout=180s >/dev/null || die "redis did not become Ready"
+  kc rollout status statefulset/mariadb --timeout=300s >/dev/null || die "mariadb did not become Ready"
+  local t_prepare; t_prepare=$(since "$t")
+  log "config and data stores ready in ${t_prepare}s"
+
+  t=$(now)
+  run_migrations "$manifests"
+  local t_migrate; t_migrate=$(since "$t")
+  log "migrations completed in ${t_migrate}s"
+
+  t=$(now)
+  $KUBECTL apply -f "$manifests" -l 'app.kubernetes.io/component in (web,worker)' >/dev/null
+  if wait_rollout "$tag" "$web" laravel-worker; then
+    local t_rollout; t_rollout=$(since "$t")
+    log "rollout of $tag completed in ${t_rollout}s (total $(since "$t0")s)"
+    echo "deploy-timings: result=deployed variant=$variant version=$tag prepare=$t_prepare migrate=$t_migrate rollout=$t_rollout rollback=0 total=$(since "$t0")"
+    return 0
+  fi
+
+  local t_detect; t_detect=$(since "$t")
+  t=$(now)
+  log "rolling back $web and laravel-worker (kubectl rollout undo)"
+  kc rollout undo "deployment/$web" >/dev/null || true
+  kc rollout undo deployment/laravel-worker >/dev/null || true
+  local rc=3 result=rolled-back
+  if ! kc rollout status "deployment/$web" --timeout=120s >/dev/null \
+    || ! kc rollout status deployment/laravel-worker --timeout=120s >/dev/null; then
+    rc=4 result=rollback-failed
+  fi
+  local t_rollback; t_rollback=$(since "$t")
+  log "rollout of $tag failed after ${t_detect}s; $result in ${t_rollback}s; serving $(kc get deployment "$web" -o jsonpath='{.spec.template.metadata.labels.app\.kubernetes\.io/version}')"
+  echo "deploy-timings: result=$result variant=$variant version=$tag prepare=$t_prepare migrate=$t_migrate rollout=$t_detect rollback=$t_rollback total=$(since "$t0")"
+  return "$rc"
+}
+
+main "$@"

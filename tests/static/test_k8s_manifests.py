@@ -1,0 +1,374 @@
+"""The rendered Kubernetes manifests follow the project's rules, and each rule rejects a sample
+that breaks it (tests/static/samples/k8s/).
+
+These are static checks of what `kustomize build` produces for every deployable variant; the
+k8s tier (tests/k8s/) asserts the same facts on the live objects of a running cluster.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.repo import ROOT, SAMPLES
+from tests.static import checkers
+
+pytestmark = pytest.mark.static
+
+K8S = ROOT / "k8s"
+K8S_SAMPLES = SAMPLES / "k8s"
+OVERLAYS = ("fpm", "swoole", "comparison")
+WORKLOADS = ("Deployment", "StatefulSet", "Job", "DaemonSet")
+SECRET_KEYS = ("APP_KEY", "DB_PASSWORD", "REDIS_PASSWORD", "MARIADB_ROOT_PASSWORD")
+SECRET_NAME = re.compile(r"(PASSWORD|SECRET|TOKEN|_KEY$|^APP_KEY$)")
+REQUIRED_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/component", "app.kubernetes.io/part-of", "app.kubernetes.io/version")
+# the longest graceful stop of either runtime: FPM process_control_timeout / Octane max_wait_time
+RUNTIME_STOP_SECONDS = 20
+
+# file-name spellings of kinds besides the lower-cased kind itself
+ABBREVIATIONS = {"poddisruptionbudget": ("pdb",), "horizontalpodautoscaler": ("hpa",)}
+
+Docs = list[dict]
+Rule = Callable[[Docs], list[str]]
+
+
+# --- rendering ------------------------------------------------------------------------------------
+_rendered: dict[Path, Docs] = {}
+
+
+def render(directory: Path) -> Docs:
+    if directory not in _rendered:
+        ok, out = checkers.kustomize_build(directory)
+        assert ok, f"kustomize build {directory} failed:\n{out}"
+        _rendered[directory] = [d for d in yaml.safe_load_all(out) if d]
+    return _rendered[directory]
+
+
+def sample(name: str) -> Docs:
+    return [d for d in yaml.safe_load_all((K8S_SAMPLES / name).read_text()) if d]
+
+
+def ref(doc: dict) -> str:
+    return f"{doc['kind']}/{doc['metadata']['name']}"
+
+
+def pod_specs(docs: Docs) -> Iterator[tuple[dict, dict]]:
+    for doc in docs:
+        if doc["kind"] in WORKLOADS:
+            yield doc, doc["spec"]["template"]["spec"]
+
+
+def containers(spec: dict, init: bool = True) -> list[dict]:
+    return list(spec.get("containers", [])) + (list(spec.get("initContainers", [])) if init else [])
+
+
+def by_kind(docs: Docs, kind: str) -> Docs:
+    return [d for d in docs if d["kind"] == kind]
+
+
+def matches(selector: dict, labels: dict) -> bool:
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    for expr in selector.get("matchExpressions") or []:
+        present, value = expr["key"] in labels, labels.get(expr["key"])
+        op = expr["operator"]
+        if (op == "In" and value not in expr["values"]) or (op == "NotIn" and value in expr["values"]):
+            return False
+        if (op == "Exists" and not present) or (op == "DoesNotExist" and present):
+            return False
+    return True
+
+
+# --- rules: each returns the violations it finds --------------------------------------------------
+def rule_resources(docs: Docs) -> list[str]:
+    """Every container, init containers included, requests and limits CPU and memory."""
+    bad = []
+    for doc, spec in pod_specs(docs):
+        for c in containers(spec):
+            res = c.get("resources") or {}
+            for section in ("requests", "limits"):
+                for resource in ("cpu", "memory"):
+                    if resource not in (res.get(section) or {}):
+                        bad.append(f"{ref(doc)} container {c['name']}: no {section}.{resource}")
+    return bad
+
+
+def rule_non_root(docs: Docs) -> list[str]:
+    """Pods run as a non-zero uid with a read-only root, no privilege escalation, no capabilities, RuntimeDefault seccomp."""
+    bad = []
+    for doc, spec in pod_specs(docs):
+        pod = spec.get("securityContext") or {}
+        if (pod.get("seccompProfile") or {}).get("type") != "RuntimeDefault":
+            bad.append(f"{ref(doc)}: pod seccompProfile is not RuntimeDefault")
+        for c in containers(spec):
+            sc = c.get("securityContext") or {}
+            name = f"{ref(doc)} container {c['name']}"
+            if not sc.get("runAsNonRoot", pod.get("runAsNonRoot")):
+                bad.append(f"{name}: runAsNonRoot is not true")
+            if sc.get("runAsUser", pod.get("runAsUser")) in (0, None):
+                bad.append(f"{name}: no non-zero runAsUser (the kubelet cannot verify a named image user)")
+            if sc.get("allowPrivilegeEscalation") is not False:
+                bad.append(f"{name}: allowPrivilegeEscalation is not false")
+            if sc.get("readOnlyRootFilesystem") is not True:
+                bad.append(f"{name}: readOnlyRootFilesystem is not true")
+            if "ALL" not in ((sc.get("capabilities") or {}).get("drop") or []):
+                bad.append(f"{name}: capabilities do not drop ALL")
+            if sc.get("privileged"):
+                bad.append(f"{name}: privileged")
+    return bad
+
+
+def rule_probes(docs: Docs) -> list[str]:
+    """Long-running containers have liveness and readiness probes, each bounded by a timeout."""
+    bad = []
+    for doc, spec in pod_specs(docs):
+        if doc["kind"] == "Job":
+            continue  # a run-to-completion container has nothing to probe
+        for c in containers(spec, init=False):
+            for probe in ("livenessProbe", "readinessProbe"):
+                if probe not in c:
+                    bad.append(f"{ref(doc)} container {c['name']}: no {probe}")
+            for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+                if probe in c and not c[probe].get("timeoutSeconds"):
+                    bad.append(f"{ref(doc)} container {c['name']}: {probe} without timeoutSeconds")
+    return bad
+
+
+def _prestop_seconds(container: dict) -> int:
+    pre = (container.get("lifecycle") or {}).get("preStop") or {}
+    if "sleep" in pre:
+        return int(pre["sleep"]["seconds"])
+    command = " ".join((pre.get("exec") or {}).get("command") or [])
+    found = re.findall(r"sleep (\d+)", command)
+    return int(found[-1]) if found else 0
+
+
+def rule_graceful_stop(docs: Docs) -> list[str]:
+    """Web pods drain before stopping: preStop flips the drain switch and sleeps; the grace period covers drain + runtime stop."""
+    bad = []
+    for doc, spec in pod_specs(docs):
+        if doc["metadata"].get("labels", {}).get("app.kubernetes.io/component") != "web":
+            continue
+        grace = spec.get("terminationGracePeriodSeconds", 30)
+        for c in containers(spec, init=False):
+            drain = _prestop_seconds(c)
+            if drain < 5:
+                bad.append(f"{ref(doc)} container {c['name']}: preStop sleeps {drain}s (< 5 s for endpoint removal)")
+            if grace <= drain + RUNTIME_STOP_SECONDS:
+                bad.append(f"{ref(doc)}: terminationGracePeriodSeconds {grace} <= preStop {drain}s + runtime stop {RUNTIME_STOP_SECONDS}s")
+        app = next((c for c in spec["containers"] if c["name"] == "app"), None)
+        command = " ".join(((app or {}).get("lifecycle", {}).get("preStop", {}).get("exec") or {}).get("command") or [])
+        if "app:drain" not in command:
+            bad.append(f"{ref(doc)}: the app container's preStop does not flip the drain switch (php artisan app:drain)")
+    return bad
+
+
+def rule_config_from_configmaps(docs: Docs) -> list[str]:
+    """App pods take config from hash-suffixed (generated) ConfigMaps; ConfigMaps hold no secret-looking key."""
+    bad = []
+    generated = {d["metadata"]["name"] for d in by_kind(docs, "ConfigMap") if re.search(r"-[a-z0-9]{10}$", d["metadata"]["name"])}
+    for cm in by_kind(docs, "ConfigMap"):
+        for key in cm.get("data") or {}:
+            if SECRET_NAME.search(key):
+                bad.append(f"{ref(cm)}: key {key} looks secret; it belongs in a Secret")
+    for doc, spec in pod_specs(docs):
+        if doc["metadata"].get("labels", {}).get("app.kubernetes.io/component") not in ("web", "worker", "migrations"):
+            continue
+        refs = [e["configMapRef"]["name"] for c in containers(spec, init=False) for e in c.get("envFrom") or [] if "configMapRef" in e]
+        if not refs:
+            bad.append(f"{ref(doc)}: no container takes its config from a ConfigMap (envFrom configMapRef)")
+        for name in refs:
+            if name not in generated:
+                bad.append(f"{ref(doc)}: ConfigMap {name} has no content-hash suffix (no config checksum)")
+    return bad
+
+
+def rule_secrets(docs: Docs) -> list[str]:
+    """Secret-looking values come only from Secrets, never inline env values."""
+    bad = []
+    secret_keys = set()
+    for s in by_kind(docs, "Secret"):
+        secret_keys.update((s.get("data") or {}).keys())
+        secret_keys.update((s.get("stringData") or {}).keys())
+    for key in SECRET_KEYS:
+        if key not in secret_keys:
+            bad.append(f"no Secret holds {key}")
+    for doc, spec in pod_specs(docs):
+        for c in containers(spec):
+            for env in c.get("env") or []:
+                if SECRET_NAME.search(env["name"]) and "value" in env:
+                    bad.append(f"{ref(doc)} container {c['name']}: {env['name']} has an inline value")
+                source = env.get("valueFrom") or {}
+                if SECRET_NAME.search(env["name"]) and "configMapKeyRef" in source:
+                    bad.append(f"{ref(doc)} container {c['name']}: {env['name']} comes from a ConfigMap")
+    return bad
+
+
+def rule_pdb(docs: Docs) -> list[str]:
+    """Every web Deployment has a PDB selecting its pods that still lets one pod go (minAvailable < minReplicas)."""
+    bad = []
+    hpas = {h["spec"]["scaleTargetRef"]["name"]: h for h in by_kind(docs, "HorizontalPodAutoscaler")}
+    for dep in by_kind(docs, "Deployment"):
+        if dep["metadata"].get("labels", {}).get("app.kubernetes.io/component") != "web":
+            continue
+        labels = dep["spec"]["template"]["metadata"]["labels"]
+        pdbs = [p for p in by_kind(docs, "PodDisruptionBudget") if matches(p["spec"]["selector"], labels)]
+        if len(pdbs) != 1:
+            bad.append(f"{ref(dep)}: {len(pdbs)} PodDisruptionBudgets select its pods (want 1)")
+            continue
+        min_available = pdbs[0]["spec"].get("minAvailable")
+        floor = hpas.get(dep["metadata"]["name"], {}).get("spec", {}).get("minReplicas", dep["spec"].get("replicas", 1))
+        if not isinstance(min_available, int) or not 1 <= min_available < floor:
+            bad.append(f"{ref(dep)}: PDB minAvailable {min_available!r} must be an int in [1, minReplicas={floor})")
+    return bad
+
+
+def rule_hpa(docs: Docs) -> list[str]:
+    """Web Deployments scale with an autoscaling/v2 HPA on CPU and memory; scale-out is immediate, scale-in calm."""
+    bad = []
+    hpas = {h["spec"]["scaleTargetRef"]["name"]: h for h in by_kind(docs, "HorizontalPodAutoscaler")}
+    for dep in by_kind(docs, "Deployment"):
+        if dep["metadata"].get("labels", {}).get("app.kubernetes.io/component") != "web":
+            continue
+        hpa = hpas.get(dep["metadata"]["name"])
+        if hpa is None:
+            bad.append(f"{ref(dep)}: no HorizontalPodAutoscaler")
+            continue
+        if hpa["apiVersion"] != "autoscaling/v2":
+            bad.append(f"{ref(hpa)}: not autoscaling/v2")
+        resources = {m["resource"]["name"] for m in hpa["spec"].get("metrics", []) if m["type"] == "Resource"}
+        if resources != {"cpu", "memory"}:
+            bad.append(f"{ref(hpa)}: scales on {sorted(resources)}, want cpu and memory")
+        behavior = hpa["spec"].get("behavior") or {}
+        if (behavior.get("scaleUp") or {}).get("stabilizationWindowSeconds", 0) != 0:
+            bad.append(f"{ref(hpa)}: scale-up is delayed by a stabilization window")
+        if (behavior.get("scaleDown") or {}).get("stabilizationWindowSeconds", 300) < 60:
+            bad.append(f"{ref(hpa)}: scale-down window under 60 s flaps")
+        if "replicas" in dep["spec"]:
+            bad.append(f"{ref(dep)}: sets replicas although the HPA owns them (kubectl apply would undo a scale-out)")
+    return bad
+
+
+def rule_network_policies(docs: Docs) -> list[str]:
+    """Default deny in both directions; Redis/MariaDB accept only the app's pods; DNS is allowed."""
+    bad = []
+    policies = by_kind(docs, "NetworkPolicy")
+    deny = [p for p in policies if p["spec"]["podSelector"] == {} and set(p["spec"].get("policyTypes", [])) == {"Ingress", "Egress"}
+            and not p["spec"].get("ingress") and not p["spec"].get("egress")]
+    if not deny:
+        bad.append("no default-deny NetworkPolicy (empty podSelector, Ingress and Egress, no rules)")
+    if not any(53 in [port.get("port") for rule in p["spec"].get("egress", []) for port in rule.get("ports", [])] for p in policies):
+        bad.append("no NetworkPolicy allows DNS (port 53) egress")
+    app_labels = {"app.kubernetes.io/component": "web"}
+    outsider = {"app.kubernetes.io/component": "outsider"}
+    for store in ("redis", "mariadb"):
+        store_labels = {"app.kubernetes.io/component": store}
+        ingress = [p for p in policies if matches(p["spec"]["podSelector"], store_labels) and "Ingress" in p["spec"].get("policyTypes", [])]
+        peers = [peer for p in ingress for rule in p["spec"].get("ingress", []) for peer in rule.get("from", [{}])] + \
+                [{} for p in ingress for rule in p["spec"].get("ingress", []) if "from" not in rule]
+        if not any(matches(peer.get("podSelector", {}), app_labels) for peer in peers if "namespaceSelector" not in peer):
+            bad.append(f"{store}: no NetworkPolicy admits the web pods")
+        if any(matches(peer.get("podSelector", {}), outsider) for peer in peers if "ipBlock" not in peer):
+            bad.append(f"{store}: a NetworkPolicy admits pods that are not the app's")
+    return bad
+
+
+def rule_labels(docs: Docs) -> list[str]:
+    """Every object carries the app.kubernetes.io name/component/part-of/version labels."""
+    bad = []
+    for doc in docs:
+        labels = doc["metadata"].get("labels") or {}
+        missing = [key for key in REQUIRED_LABELS if key not in labels]
+        if missing:
+            bad.append(f"{ref(doc)}: missing labels {', '.join(missing)}")
+    return bad
+
+
+def rule_topology_spread(docs: Docs) -> list[str]:
+    """Web pods spread across nodes."""
+    bad = []
+    for doc, spec in pod_specs(docs):
+        if doc["metadata"].get("labels", {}).get("app.kubernetes.io/component") == "web":
+            keys = [t["topologyKey"] for t in spec.get("topologySpreadConstraints", [])]
+            if "kubernetes.io/hostname" not in keys:
+                bad.append(f"{ref(doc)}: no topology spread over kubernetes.io/hostname")
+    return bad
+
+
+# rule -> (criterion or None, negative sample, a phrase its violation must contain)
+RULES: dict[str, tuple[Rule, str | None, str, str]] = {
+    "resources": (rule_resources, "resource-limits", "no-limits.yaml", "no limits.memory"),
+    "non-root": (rule_non_root, "non-root", "root.yaml", "runAsNonRoot is not true"),
+    "probes": (rule_probes, None, "unbounded-probe.yaml", "without timeoutSeconds"),
+    "graceful-stop": (rule_graceful_stop, None, "no-drain.yaml", "drain switch"),
+    "configmaps": (rule_config_from_configmaps, "configmaps", "configmap-secret.yaml", "looks secret"),
+    "secrets": (rule_secrets, "secrets", "inline-secret.yaml", "inline value"),
+    "pdb": (rule_pdb, "pdb", "pdb-blocks-drain.yaml", "minAvailable"),
+    "hpa": (rule_hpa, None, "hpa-cpu-only.yaml", "want cpu and memory"),
+    "network-policies": (rule_network_policies, "network-policies", "open-redis.yaml", "not the app's"),
+    "labels": (rule_labels, None, "unlabelled.yaml", "missing labels"),
+    "topology-spread": (rule_topology_spread, None, "no-spread.yaml", "no topology spread"),
+}
+
+
+def _params(with_variant: bool):
+    for name, (rule, criterion, sample_name, phrase) in RULES.items():
+        marks = [pytest.mark.criterion(criterion)] if criterion else []
+        if with_variant:
+            for overlay in OVERLAYS:
+                yield pytest.param(rule, overlay, id=f"{name}-{overlay}", marks=marks)
+        else:
+            yield pytest.param(rule, sample_name, phrase, id=name)
+
+
+@pytest.mark.parametrize(("rule", "overlay"), list(_params(True)))
+def test_rendered_manifests_follow_the_rule(rule: Rule, overlay: str):
+    violations = rule(render(K8S / overlay))
+    assert not violations, f"k8s/{overlay}: {rule.__doc__}\n" + "\n".join(violations)
+
+
+@pytest.mark.parametrize(("rule", "sample_name", "phrase"), list(_params(False)))
+def test_the_rule_rejects_its_broken_sample(rule: Rule, sample_name: str, phrase: str):
+    violations = rule(sample(sample_name))
+    assert violations, f"{rule.__name__} accepted the broken sample {sample_name}"
+    assert any(phrase in v for v in violations), f"expected {phrase!r} among:\n" + "\n".join(violations)
+
+
+def test_committed_secret_files_are_marked_local_dev_only():
+    examples = sorted(K8S.rglob("*.env.example"))
+    assert examples, "no committed secret example files"
+    for path in examples:
+        text = path.read_text()
+        values = [line.split("=", 1)[1] for line in text.splitlines() if "=" in line and not line.startswith("#")]
+        marked = "LOCAL DEVELOPMENT" in text or all(v == "CHANGE_ME" for v in values)
+        assert marked, f"{path.relative_to(ROOT)}: neither marked LOCAL DEVELOPMENT nor all CHANGE_ME placeholders"
+
+
+def test_real_secret_files_are_git_ignored():
+    for path in ("k8s/overlays/env-secrets/app/secrets.env", "k8s/overlays/env-secrets/mariadb/secrets.env"):
+        proc = subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT)
+        assert proc.returncode == 0, f"{path} is not git-ignored"
+
+
+def test_every_manifest_file_holds_one_object_named_after_its_component_and_kind():
+    bad = []
+    for path in sorted(K8S.rglob("*.yaml")):
+        if path.name == "kustomization.yaml" or "cluster" in path.relative_to(K8S).parts[:1] or "monitoring" in path.relative_to(K8S).parts[:1]:
+            continue
+        docs = [d for d in yaml.safe_load_all(path.read_text()) if d]
+        if path.name.endswith("-patch.yaml"):
+            continue
+        if len(docs) != 1:
+            bad.append(f"{path.relative_to(ROOT)}: {len(docs)} objects")
+            continue
+        kind = docs[0].get("kind", "").lower()
+        names = (kind, *ABBREVIATIONS.get(kind, ()))
+        if not any(path.stem.endswith(f"-{n}") or path.stem == n for n in names):
+            bad.append(f"{path.relative_to(ROOT)}: a {docs[0].get('kind')} in a file not named <component>-{kind}.yaml")
+    assert not bad, "\n".join(bad)
