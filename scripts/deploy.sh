@@ -21,8 +21,10 @@
 #                        k8s/overlays/env-secrets/{app,mariadb}/secrets.env)
 #   LKS_ROLLOUT_TIMEOUT  seconds a rollout may take before it is rolled back (default: 120)
 #   LKS_MIGRATE_TIMEOUT  seconds the migrations Job may take (default: 180)
-#   LKS_TLS_DIR          where the local CA and the Ingress certificate are kept
-#                        (default: $LKS_CACHE/tls)
+#   LKS_INGRESS_HOST     host name of the Ingress (default: the manifests' localhost)
+#   LKS_TLS_CERT, LKS_TLS_KEY  certificate of the Ingress TLS secret when it does not exist yet
+#                        (default: the kind cluster's local CA-signed certificate,
+#                        $LKS_CACHE/cluster/pki/tls.{crt,key}, SANs localhost and *.localhost)
 # Exit codes: 0 deployed, 1 error before the web rollout, 3 rollout failed and rolled back,
 # 4 rollout failed and the rollback failed too.
 set -o errexit -o nounset -o pipefail
@@ -35,9 +37,10 @@ LKS_INGRESS_CLASS="${LKS_INGRESS_CLASS:-traefik}"
 LKS_SECRETS="${LKS_SECRETS:-example}"
 LKS_ROLLOUT_TIMEOUT="${LKS_ROLLOUT_TIMEOUT:-120}"
 LKS_MIGRATE_TIMEOUT="${LKS_MIGRATE_TIMEOUT:-180}"
-LKS_TLS_DIR="${LKS_TLS_DIR:-$LKS_CACHE/tls}"
+LKS_INGRESS_HOST="${LKS_INGRESS_HOST:-}"
+LKS_TLS_CERT="${LKS_TLS_CERT:-$LKS_CACHE/cluster/pki/tls.crt}"
+LKS_TLS_KEY="${LKS_TLS_KEY:-$LKS_CACHE/cluster/pki/tls.key}"
 NAMESPACE=laravel
-TLS_HOSTS=(laravel.localhost fpm.laravel.localhost swoole.laravel.localhost)
 WORKDIR=""
 
 usage() { sed -n '2,/^set -o/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
@@ -51,13 +54,18 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 # render VARIANT TAG -> the manifests on stdout
 render() {
-  local variant="$1" tag="$2" root secrets_component=""
+  local variant="$1" tag="$2" root secrets_component="" host_patch=""
   WORKDIR=$(mktemp -d)
   root=$(realpath --relative-to="$WORKDIR" "$REPO_ROOT/k8s")
   if [ "$LKS_SECRETS" = env ]; then
     secrets_component="components: [\"$root/overlays/env-secrets\"]"
   elif [ "$LKS_SECRETS" != example ]; then
     die "LKS_SECRETS must be example or env, not $LKS_SECRETS"
+  fi
+  if [ -n "$LKS_INGRESS_HOST" ]; then
+    host_patch="  - target: {kind: Ingress}
+    patch: '[{\"op\": \"replace\", \"path\": \"/spec/rules/0/host\", \"value\": \"$LKS_INGRESS_HOST\"},
+             {\"op\": \"replace\", \"path\": \"/spec/tls/0/hosts/0\", \"value\": \"$LKS_INGRESS_HOST\"}]'"
   fi
   cat >"$WORKDIR/kustomization.yaml" <<EOF
 apiVersion: kustomize.config.k8s.io/v1beta1
@@ -72,6 +80,7 @@ images:
 patches:
   - target: {kind: Ingress}
     patch: '[{"op": "replace", "path": "/spec/ingressClassName", "value": "$LKS_INGRESS_CLASS"}]'
+$host_patch
   - target: {labelSelector: "app.kubernetes.io/component in (web,worker,migrations)"}
     patch: '[{"op": "replace", "path": "/metadata/labels/app.kubernetes.io~1version", "value": "$tag"}]'
   - target: {kind: "(Deployment|Job)", labelSelector: "app.kubernetes.io/component in (web,worker,migrations)"}
@@ -80,26 +89,17 @@ EOF
   $KUBECTL kustomize "$WORKDIR"
 }
 
-# The Ingress certificate, signed by a local CA kept outside the repo (curl --cacert CA.crt).
+# The Ingress TLS secrets, from the cluster's local CA-signed certificate (never committed).
 ensure_tls() {
-  $KUBECTL get namespace "$NAMESPACE" >/dev/null 2>&1 || return 0
-  if kc get secret laravel-tls >/dev/null 2>&1; then return 0; fi
-  need openssl "apt-get install openssl"
-  mkdir -p "$LKS_TLS_DIR"
-  local ca="$LKS_TLS_DIR/ca" crt="$LKS_TLS_DIR/laravel" san="" h
-  if [ ! -s "$ca.crt" ]; then
-    openssl req -x509 -nodes -newkey rsa:2048 -days 365 -subj "/CN=laravel-k8s-showcase local CA" \
-      -keyout "$ca.key" -out "$ca.crt" 2>/dev/null
-  fi
-  for h in "${TLS_HOSTS[@]}"; do san+="${san:+,}DNS:$h"; done
-  openssl req -nodes -newkey rsa:2048 -subj "/CN=${TLS_HOSTS[0]}" -keyout "$crt.key" -out "$crt.csr" 2>/dev/null
-  openssl x509 -req -in "$crt.csr" -CA "$ca.crt" -CAkey "$ca.key" -CAcreateserial -days 90 \
-    -extfile <(printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$san") -out "$crt.crt" 2>/dev/null
   local name
   for name in laravel-tls laravel-tls-fpm laravel-tls-swoole; do
-    kc create secret tls "$name" --cert "$crt.crt" --key "$crt.key" >/dev/null
+    kc get secret "$name" >/dev/null 2>&1 && continue
+    [ -s "$LKS_TLS_CERT" ] && [ -s "$LKS_TLS_KEY" ] \
+      || die "no certificate for the Ingress: $LKS_TLS_CERT missing (scripts/cluster/pki.sh makes it; or set LKS_TLS_CERT/LKS_TLS_KEY)"
+    kc create secret tls "$name" --cert "$LKS_TLS_CERT" --key "$LKS_TLS_KEY" >/dev/null
+    kc label secret "$name" app.kubernetes.io/name=laravel-k8s-showcase app.kubernetes.io/component=tls \
+      app.kubernetes.io/part-of=laravel-k8s-showcase >/dev/null
   done
-  log "TLS: Ingress certificate for ${TLS_HOSTS[*]} signed by $ca.crt"
 }
 
 # first bad waiting reason of the pods of VERSION's web/worker, or nothing
