@@ -14,6 +14,7 @@ pytest_plugins = [
     "fixtures.acceptance",
     "fixtures.capabilities",
     "fixtures.artifacts",
+    "fixtures.app",
 ]
 
 TIERS = ("static", "app", "container", "k8s")

@@ -21,6 +21,8 @@
 #                        k8s/overlays/env-secrets/{app,mariadb}/secrets.env)
 #   LKS_ROLLOUT_TIMEOUT  seconds a rollout may take before it is rolled back (default: 120)
 #   LKS_MIGRATE_TIMEOUT  seconds the migrations Job may take (default: 180)
+#   LKS_CONFIG           KEY=VALUE pairs (space-separated) merged into the laravel-config
+#                        ConfigMap, e.g. "LOG_LEVEL=debug"; a new content hash rolls the pods
 #   LKS_INGRESS_HOST     host name of the Ingress (default: the manifests' localhost)
 #   LKS_TLS_CERT, LKS_TLS_KEY  certificate of the Ingress TLS secret when it does not exist yet
 #                        (default: the kind cluster's local CA-signed certificate,
@@ -38,6 +40,7 @@ LKS_SECRETS="${LKS_SECRETS:-example}"
 LKS_ROLLOUT_TIMEOUT="${LKS_ROLLOUT_TIMEOUT:-120}"
 LKS_MIGRATE_TIMEOUT="${LKS_MIGRATE_TIMEOUT:-180}"
 LKS_INGRESS_HOST="${LKS_INGRESS_HOST:-}"
+LKS_CONFIG="${LKS_CONFIG:-}"
 LKS_TLS_CERT="${LKS_TLS_CERT:-$LKS_CACHE/cluster/pki/tls.crt}"
 LKS_TLS_KEY="${LKS_TLS_KEY:-$LKS_CACHE/cluster/pki/tls.key}"
 NAMESPACE=laravel
@@ -54,7 +57,7 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 # render VARIANT TAG -> the manifests on stdout
 render() {
-  local variant="$1" tag="$2" root secrets_component="" host_patch=""
+  local variant="$1" tag="$2" root secrets_component="" host_patch="" config="" pair
   WORKDIR=$(mktemp -d)
   root=$(realpath --relative-to="$WORKDIR" "$REPO_ROOT/k8s")
   if [ "$LKS_SECRETS" = env ]; then
@@ -67,11 +70,22 @@ render() {
     patch: '[{\"op\": \"replace\", \"path\": \"/spec/rules/0/host\", \"value\": \"$LKS_INGRESS_HOST\"},
              {\"op\": \"replace\", \"path\": \"/spec/tls/0/hosts/0\", \"value\": \"$LKS_INGRESS_HOST\"}]'"
   fi
+  if [ -n "$LKS_CONFIG" ]; then
+    config="configMapGenerator:
+  - name: laravel-config
+    behavior: merge
+    literals:"
+    for pair in $LKS_CONFIG; do
+      [[ "$pair" =~ ^[A-Z][A-Z0-9_]*=[^\"]*$ ]] || die "LKS_CONFIG: not KEY=VALUE: $pair"
+      config+=$'\n'"      - \"$pair\""
+    done
+  fi
   cat >"$WORKDIR/kustomization.yaml" <<EOF
 apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 resources: ["$root/$variant"]
 $secrets_component
+$config
 images:
   - {name: laravel-k8s-showcase/fpm, newTag: "$tag"}
   - {name: laravel-k8s-showcase/nginx, newTag: "$tag"}
@@ -105,7 +119,7 @@ ensure_tls() {
 # first bad waiting reason of the pods of VERSION's web/worker, or nothing
 broken_pods() {
   kc get pods -l "app.kubernetes.io/component in (web,worker),app.kubernetes.io/version=$1" \
-    -o jsonpath='{range .items[*]}{.metadata.name}{" "}{range .status.containerStatuses[*]}{.state.waiting.reason}{" "}{end}{"\n"}{end}' 2>/dev/null \
+    -o jsonpath='{range .items[*]}{.metadata.name}{" "}{range .status.initContainerStatuses[*]}{.state.waiting.reason}{" "}{end}{range .status.containerStatuses[*]}{.state.waiting.reason}{" "}{end}{"\n"}{end}' 2>/dev/null \
     | grep -E -m1 'CrashLoopBackOff|ErrImagePull|ImagePullBackOff|ErrImageNeverPull|InvalidImageName|CreateContainerError|CreateContainerConfigError|RunContainerError' || true
 }
 

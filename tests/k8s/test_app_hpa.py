@@ -1,0 +1,62 @@
+"""Horizontal autoscaling: bounded load on the stress endpoint scales the web tier out above
+minReplicas; the time to the scale decision and to the new pods being Ready is recorded; after
+the load stops the replicas return to minReplicas (the test shortens the calm-in window)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from fixtures.app import WEB, Load
+
+pytestmark = [pytest.mark.k8s, pytest.mark.slow]
+
+FAST_SCALE_DOWN = {
+    "stabilizationWindowSeconds": 15,
+    "selectPolicy": "Max",
+    "policies": [{"type": "Percent", "value": 100, "periodSeconds": 15}],
+}
+
+
+@pytest.mark.criterion("hpa-scale-out")
+@pytest.mark.criterion("hpa-reaction")
+def test_load_on_the_stress_endpoint_scales_the_web_tier_out_and_back(ready_app, record_metric):
+    hpa = ready_app.get("hpa", WEB)
+    floor = hpa["spec"]["minReplicas"]
+    original_scale_down = hpa["spec"]["behavior"]["scaleDown"]
+    decision = ready = None
+    # ~6 requests/s of 100 ms CPU each: about 3x the web tier's CPU requests; bounded in time and count
+    with Load(ready_app, "/api/stress?ms=100", rps=6, max_requests=1_500, max_seconds=180, threads=4, timeout=30) as load:
+        while load.elapsed < 175:
+            status = ready_app.get("hpa", WEB)["status"]
+            deployment = ready_app.get("deployment", WEB)["status"]
+            if decision is None and status.get("desiredReplicas", 0) > floor:
+                decision = load.elapsed
+            if decision is not None and deployment.get("readyReplicas", 0) > floor:
+                ready = load.elapsed
+                break
+            time.sleep(1)
+    result = load.stop()
+    print(f"scale decision after {decision}s, new pods Ready after {ready}s; {result.summary()}")
+    print(json.dumps(ready_app.get("hpa", WEB)["status"]))
+    assert decision is not None, f"no scale-out decision within {result.seconds:.0f}s of load: {result.summary()}"
+    record_metric("hpa-reaction", "load start to scale-out decision", round(decision, 1), "s")
+    assert ready is not None, "the HPA decided to scale out but no new pod became Ready"
+    record_metric("hpa-scale-out", "load start to new pods Ready", round(ready, 1), "s")
+    assert result.server_errors == 0, result.summary()
+
+    # calm-in, shortened for the test, restored afterwards
+    patch = {"spec": {"behavior": {"scaleDown": FAST_SCALE_DOWN}}}
+    ready_app.kubectl("patch", "hpa", WEB, "--type=merge", "-p", json.dumps(patch))
+    try:
+        started = time.monotonic()
+        while ready_app.get("deployment", WEB)["spec"]["replicas"] > floor:
+            if time.monotonic() - started > 300:
+                pytest.fail(f"replicas did not return to {floor} within 300 s after the load stopped", pytrace=False)
+            time.sleep(3)
+        record_metric("hpa-scale-out", "load end to back at minReplicas (15 s window)", round(time.monotonic() - started, 1), "s")
+    finally:
+        restore = {"spec": {"behavior": {"scaleDown": original_scale_down}}}
+        ready_app.kubectl("patch", "hpa", WEB, "--type=merge", "-p", json.dumps(restore))

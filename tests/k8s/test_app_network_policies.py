@@ -1,0 +1,109 @@
+"""NetworkPolicies: default deny; only the app's pods reach Redis and MariaDB.
+
+A probe pod that is not part of the app tries to open TCP connections to Redis and MariaDB; the
+app's own pod does the same and must succeed. When the probe gets through, a canary decides
+between "our policies are wrong" (fail) and "this cluster's CNI does not enforce NetworkPolicies
+at all" (skip with that reason): a deny-all policy in a scratch namespace that still lets traffic
+through proves the latter."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+pytestmark = [pytest.mark.k8s, pytest.mark.slow]
+
+PROBE_IMAGE = "laravel-k8s-showcase/redis:7"  # has bash and coreutils' timeout
+CANARY_NS = "lks-netpol-canary"
+RESTRICTED = {
+    "runAsNonRoot": True, "runAsUser": 100, "allowPrivilegeEscalation": False,
+    "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+
+def _pod(name: str, namespace: str, labels: dict, command: list[str]) -> dict:
+    return {
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": namespace, "labels": labels},
+        "spec": {
+            "automountServiceAccountToken": False, "terminationGracePeriodSeconds": 1,
+            "containers": [{
+                "name": "probe", "image": PROBE_IMAGE, "imagePullPolicy": "IfNotPresent", "command": command,
+                "securityContext": RESTRICTED,
+                "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "100m", "memory": "32Mi"}},
+            }],
+        },
+    }
+
+
+def _run_pod(cluster, manifest: dict) -> None:
+    cluster.kubectl("apply", "-f", "-", input=json.dumps(manifest))
+    ns, name = manifest["metadata"]["namespace"], manifest["metadata"]["name"]
+    cluster.kubectl("-n", ns, "wait", "--for=condition=Ready", f"pod/{name}", "--timeout=120s", timeout=150)
+
+
+def _can_connect(cluster, namespace: str, pod: str, container: str, ip: str, port: int) -> bool:
+    script = f"timeout 4 bash -c '</dev/tcp/{ip}/{port}' && echo OPEN || echo BLOCKED"
+    out = cluster.kubectl("-n", namespace, "exec", pod, "-c", container, "--", "bash", "-c", script, timeout=30)
+    return out.strip().endswith("OPEN")
+
+
+def _app_can_connect(app, pod: str, ip: str, port: int) -> bool:
+    code = f"echo @fsockopen('{ip}', {port}, $e, $m, 4) ? 'OPEN' : 'BLOCKED';"
+    return app.kubectl("exec", pod, "-c", "app", "--", "php", "-r", code, timeout=30).strip() == "OPEN"
+
+
+def _cni(cluster) -> str:
+    names = cluster.kubectl("get", "daemonsets", "-A", "-o", "jsonpath={.items[*].metadata.name}", check=False)
+    for cni in ("calico", "cilium", "kube-router", "antrea", "weave", "flannel", "kindnet"):
+        if cni in names:
+            return cni
+    return "unknown"
+
+
+def _policies_enforced(cluster) -> bool:
+    """A deny-all-ingress canary: False when traffic still flows, i.e. the CNI ignores policies."""
+    cluster.kubectl("create", "namespace", CANARY_NS, check=False)
+    try:
+        server = _pod("server", CANARY_NS, {"role": "server"}, ["redis-server", "--protected-mode", "no", "--save", ""])
+        client = _pod("client", CANARY_NS, {"role": "client"}, ["sleep", "600"])
+        _run_pod(cluster, server)
+        _run_pod(cluster, client)
+        ip = cluster.kubectl("-n", CANARY_NS, "get", "pod", "server", "-o", "jsonpath={.status.podIP}")
+        assert _can_connect(cluster, CANARY_NS, "client", "probe", ip, 6379), "canary: no traffic even without a policy"
+        deny = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "deny-all", "namespace": CANARY_NS},
+                "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}}
+        cluster.kubectl("apply", "-f", "-", input=json.dumps(deny))
+        time.sleep(5)  # enforcing CNIs program their rules within seconds
+        return not _can_connect(cluster, CANARY_NS, "client", "probe", ip, 6379)
+    finally:
+        cluster.kubectl("delete", "namespace", CANARY_NS, "--wait=false", check=False)
+
+
+@pytest.mark.criterion("network-policies")
+def test_only_the_app_reaches_redis_and_mariadb(ready_app):
+    cluster = ready_app.cluster
+    redis_ip = ready_app.get("service", "redis")["spec"]["clusterIP"]
+    mariadb_ip = ready_app.get("pod", "mariadb-0")["status"]["podIP"]
+    web = ready_app.pods("web")[0]["metadata"]["name"]
+    assert _app_can_connect(ready_app, web, redis_ip, 6379), "the app cannot reach Redis"
+    assert _app_can_connect(ready_app, web, mariadb_ip, 3306), "the app cannot reach MariaDB"
+
+    outsider = _pod("netpol-outsider", "laravel", {"app.kubernetes.io/name": "netpol-probe", "app.kubernetes.io/component": "outsider"}, ["sleep", "600"])
+    try:
+        _run_pod(cluster, outsider)
+        reached = {
+            "redis": _can_connect(cluster, "laravel", "netpol-outsider", "probe", redis_ip, 6379),
+            "mariadb": _can_connect(cluster, "laravel", "netpol-outsider", "probe", mariadb_ip, 3306),
+        }
+    finally:
+        ready_app.kubectl("delete", "pod", "netpol-outsider", "--wait=false", check=False)
+    if any(reached.values()) and not _policies_enforced(cluster):
+        pytest.skip(
+            f"network-policies: the cluster's CNI ({_cni(cluster)}) does not enforce NetworkPolicies "
+            "(a deny-all canary policy did not block traffic)"
+        )
+    assert not reached["redis"], "a pod outside the allowed flows reached Redis"
+    assert not reached["mariadb"], "a pod outside the allowed flows reached MariaDB"

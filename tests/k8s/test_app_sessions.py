@@ -1,0 +1,62 @@
+"""Sessions live in Redis: a login served by one web pod is valid on another, and a logout on
+one pod ends the session everywhere. Each request is sent to a named pod (php inside that pod
+calls its own listener), so which replica served it is a fact, not luck of the balancer."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+pytestmark = [pytest.mark.k8s, pytest.mark.slow]
+
+JSON = {"Content-Type": "application/json", "Accept": "application/json"}
+
+
+def _cookie_header(jar: dict[str, str]) -> str:
+    return "; ".join(f"{k}={v}" for k, v in jar.items())
+
+
+def _redis_keys(app) -> int:
+    pod = app.pods("redis")[0]["metadata"]["name"]
+    out = app.kubectl("exec", pod, "-c", "redis", "--", "redis-cli", "--no-auth-warning", "dbsize")
+    return sum(int(x) for x in out.split() if x.isdigit())
+
+
+@pytest.mark.criterion("redis-sessions")
+@pytest.mark.criterion("auth-redis-sessions")
+@pytest.mark.criterion("sessions-solved")
+def test_a_login_on_one_pod_is_valid_on_another_and_a_logout_ends_it_everywhere(ready_app):
+    pods = [p["metadata"]["name"] for p in ready_app.pods("web")]
+    assert len(pods) >= 2, f"need two web pods, have {pods}"
+    first, second = pods[0], pods[1]
+    email = f"k8s-{uuid.uuid4().hex[:12]}@example.test"
+    keys_before = _redis_keys(ready_app)
+
+    registered = ready_app.pod_request(
+        first, "POST", "/api/auth/register", JSON,
+        json.dumps({"name": "K8s Session", "email": email, "password": "correct-horse-battery"}),
+    )
+    assert registered.status == 201, registered.body
+    jar = registered.cookies()
+    assert jar, f"no session cookie from {first}: {registered.headers}"
+    assert _redis_keys(ready_app) > keys_before, "the login stored no key in Redis"
+
+    me_elsewhere = ready_app.pod_request(second, "GET", "/api/auth/me", {**JSON, "Cookie": _cookie_header(jar)})
+    assert me_elsewhere.status == 200, f"session from {first} not valid on {second}: {me_elsewhere.body}"
+    assert me_elsewhere.json()["data"]["email"] == email
+
+    logout = ready_app.pod_request(second, "POST", "/api/auth/logout", {**JSON, "Cookie": _cookie_header(jar)})
+    assert logout.status == 200, logout.body
+    me_after = ready_app.pod_request(first, "GET", "/api/auth/me", {**JSON, "Cookie": _cookie_header(jar)})
+    assert me_after.status == 401, f"logout on {second} did not end the session on {first}: {me_after.status} {me_after.body}"
+
+
+@pytest.mark.criterion("auth-redis-sessions")
+def test_a_wrong_password_is_refused_on_every_pod(ready_app):
+    for pod in [p["metadata"]["name"] for p in ready_app.pods("web")][:2]:
+        reply = ready_app.pod_request(
+            pod, "POST", "/api/auth/login", JSON, json.dumps({"email": "nobody@example.test", "password": "wrong-password"})
+        )
+        assert reply.status in (401, 422), f"{pod}: {reply.status} {reply.body}"
