@@ -14,7 +14,12 @@ pytest_plugins = [
     "fixtures.acceptance",
     "fixtures.capabilities",
     "fixtures.artifacts",
+    "fixtures.php_app",
+    "fixtures.redis",
+    "fixtures.database",
+    "fixtures.cluster",
     "fixtures.app",
+    "fixtures.web",
 ]
 
 TIERS = ("static", "app", "container", "k8s")

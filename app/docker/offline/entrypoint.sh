@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Entrypoint of the offline fpm and worker images (laravel-k8s-showcase/fpm, /worker).
+#  1. sizes the FPM pool from the container memory limit (formula in app/php-fpm.conf);
+#  2. caches the configuration: config:cache bakes the environment, so it runs here, at container
+#     start, into the writable bootstrap/cache (routes are cached at build time; re-cached here
+#     only if an emptyDir hides them);
+#  3. execs the command, so PID 1 is php-fpm / queue:work and receives the stop signal itself.
+# Migrations never run here: they are a separate step (Kubernetes Job / `php artisan migrate`).
+# Settings (env):
+#   PHP_FPM_PM_MAX_CHILDREN   fixed pool size; unset = derived from the memory limit
+#   PHP_FPM_CHILD_MB          average worker RSS used by the formula (default 48)
+#   PHP_FPM_RESERVED_MB       memory kept for the master, OPcache/APCu and headroom (default 192)
+#   PHP_FPM_MAX_CHILDREN_CAP  upper bound of the formula (default 32)
+#   PHP_FPM_DEFAULT_MEMORY_MB memory assumed when the container has no limit (default 512)
+#   APP_CONFIG_CACHE          "false" skips config:cache (local development)
+set -o errexit -o nounset -o pipefail
+
+json_log() { # level message
+  printf '{"time":"%s","level":"%s","message":"%s","channel":"entrypoint"}\n' \
+    "$(date -u +%Y-%m-%dT%H:%M:%S.000000+00:00)" "$1" "${2//\"/\\\"}" >&2
+}
+
+memory_limit_mb() {
+  local raw=""
+  if [ -r /sys/fs/cgroup/memory.max ]; then
+    raw=$(cat /sys/fs/cgroup/memory.max)
+  elif [ -r /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then
+    raw=$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes)
+  fi
+  # "max" (v2) or a huge number (v1) means no limit
+  if [[ "$raw" =~ ^[0-9]+$ ]] && [ "$raw" -lt $((1 << 40)) ]; then
+    echo $((raw / 1024 / 1024))
+  else
+    echo "${PHP_FPM_DEFAULT_MEMORY_MB:-512}"
+  fi
+}
+
+size_fpm_pool() {
+  local mem child reserved cap max
+  mem=$(memory_limit_mb)
+  child=${PHP_FPM_CHILD_MB:-48}
+  reserved=${PHP_FPM_RESERVED_MB:-192}
+  cap=${PHP_FPM_MAX_CHILDREN_CAP:-32}
+  if [ -n "${PHP_FPM_PM_MAX_CHILDREN:-}" ]; then
+    max=$PHP_FPM_PM_MAX_CHILDREN
+  else
+    max=$(( (mem - reserved) / child ))
+    [ "$max" -ge 2 ] || max=2
+    [ "$max" -le "$cap" ] || max=$cap
+  fi
+  export PHP_FPM_PM_MAX_CHILDREN=$max
+  export PHP_FPM_PM_START_SERVERS=${PHP_FPM_PM_START_SERVERS:-$(( max / 5 > 1 ? max / 5 : 1 ))}
+  export PHP_FPM_PM_MIN_SPARE_SERVERS=${PHP_FPM_PM_MIN_SPARE_SERVERS:-$PHP_FPM_PM_START_SERVERS}
+  export PHP_FPM_PM_MAX_SPARE_SERVERS=${PHP_FPM_PM_MAX_SPARE_SERVERS:-$(( max * 7 / 10 > PHP_FPM_PM_START_SERVERS ? max * 7 / 10 : PHP_FPM_PM_START_SERVERS ))}
+  json_log info "fpm pool: memory ${mem} MB, child ${child} MB, reserved ${reserved} MB -> pm.max_children ${max}, start ${PHP_FPM_PM_START_SERVERS}, spare ${PHP_FPM_PM_MIN_SPARE_SERVERS}..${PHP_FPM_PM_MAX_SPARE_SERVERS}"
+}
+
+cache_config() {
+  [ "${APP_CONFIG_CACHE:-true}" != "false" ] || return 0
+  local out
+  if ! out=$(php /app/artisan config:cache 2>&1); then
+    json_log warning "config:cache failed, serving uncached: $(printf '%s' "$out" | tr '\n' ' ' | cut -c1-300)"
+    return 0
+  fi
+  if [ ! -f /app/bootstrap/cache/routes-v7.php ] && ! out=$(php /app/artisan route:cache 2>&1); then
+    json_log warning "route:cache failed: $(printf '%s' "$out" | tr '\n' ' ' | cut -c1-300)"
+  fi
+}
+
+main() {
+  export PHP_FPM_LISTEN=${PHP_FPM_LISTEN:-9000}
+  export PHP_FPM_PM=${PHP_FPM_PM:-dynamic}
+  export PHP_FPM_PM_MAX_REQUESTS=${PHP_FPM_PM_MAX_REQUESTS:-1000}
+  export PHP_FPM_REQUEST_TERMINATE_TIMEOUT=${PHP_FPM_REQUEST_TERMINATE_TIMEOUT:-60s}
+  export PHP_FPM_SLOWLOG_TIMEOUT=${PHP_FPM_SLOWLOG_TIMEOUT:-5s}
+  export PHP_FPM_PROCESS_CONTROL_TIMEOUT=${PHP_FPM_PROCESS_CONTROL_TIMEOUT:-30s}
+  export PHP_FPM_LOG_LEVEL=${PHP_FPM_LOG_LEVEL:-warning}
+  size_fpm_pool
+  cache_config
+  exec "$@"
+}
+
+main "$@"

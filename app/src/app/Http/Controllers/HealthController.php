@@ -1,0 +1,30 @@
+<?php
+
+namespace App\Http\Controllers;
+
+use App\Health\Readiness;
+use Illuminate\Http\JsonResponse;
+use Illuminate\Support\Facades\Log;
+
+class HealthController extends Controller
+{
+    /** Liveness: the process answers. No database, no Redis: a dependency outage must not restart pods. */
+    public function live(): JsonResponse
+    {
+        return response()->json(['status' => 'ok', 'runtime' => config('app.runtime')])
+            ->header('Cache-Control', 'no-store');
+    }
+
+    /** Readiness: 200 when every check passes, 503 (with the same per-check JSON) otherwise. */
+    public function ready(Readiness $readiness): JsonResponse
+    {
+        $checks = $readiness->run();
+        $ok = ! in_array(false, array_column($checks, 'ok'), true);
+        if (! $ok) {
+            Log::warning('not ready', ['failed' => array_keys(array_filter($checks, fn ($c) => ! $c['ok']))]);
+        }
+
+        return response()->json(['status' => $ok ? 'ok' : 'fail', 'checks' => $checks], $ok ? 200 : 503)
+            ->header('Cache-Control', 'no-store');
+    }
+}

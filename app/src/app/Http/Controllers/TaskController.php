@@ -1,0 +1,76 @@
+<?php
+
+namespace App\Http\Controllers;
+
+use App\Http\Requests\TaskRequest;
+use App\Models\Task;
+use Illuminate\Http\JsonResponse;
+use Illuminate\Http\Request;
+use Illuminate\Http\Response;
+use Illuminate\Support\Facades\Log;
+use Illuminate\Validation\Rule;
+
+/** CRUD of tasks: list (paginated, filter by status/priority, search in title), show, create, update, delete. */
+class TaskController extends Controller
+{
+    public function index(Request $request): JsonResponse
+    {
+        $q = $request->validate([
+            'status' => ['sometimes', Rule::in(Task::STATUSES)],
+            'priority' => ['sometimes', Rule::in(Task::PRIORITIES)],
+            'search' => ['sometimes', 'string', 'max:100'],
+            'per_page' => ['sometimes', 'integer', 'between:1,100'],
+            'page' => ['sometimes', 'integer', 'min:1'],
+        ]);
+
+        $page = Task::query()
+            ->when($q['status'] ?? null, fn ($query, $v) => $query->where('status', $v))
+            ->when($q['priority'] ?? null, fn ($query, $v) => $query->where('priority', $v))
+            ->when($q['search'] ?? null, fn ($query, $v) => $query->where('title', 'like', '%'.addcslashes($v, '%_\\').'%'))
+            ->orderBy('id')
+            ->paginate((int) ($q['per_page'] ?? 15))
+            ->withQueryString();
+
+        return response()->json([
+            'data' => $page->items(),
+            'meta' => [
+                'current_page' => $page->currentPage(),
+                'per_page' => $page->perPage(),
+                'total' => $page->total(),
+                'last_page' => $page->lastPage(),
+            ],
+            'links' => [
+                'next' => $page->nextPageUrl(),
+                'prev' => $page->previousPageUrl(),
+            ],
+        ]);
+    }
+
+    public function store(TaskRequest $request): JsonResponse
+    {
+        $task = Task::query()->create($request->validated());
+        Log::info('task created', ['task_id' => $task->id]);
+
+        return response()->json(['data' => $task->refresh()], 201)
+            ->header('Location', route('tasks.show', $task, false));
+    }
+
+    public function show(Task $task): JsonResponse
+    {
+        return response()->json(['data' => $task]);
+    }
+
+    public function update(TaskRequest $request, Task $task): JsonResponse
+    {
+        $task->update($request->validated());
+
+        return response()->json(['data' => $task->refresh()]);
+    }
+
+    public function destroy(Task $task): Response
+    {
+        $task->delete();
+
+        return response()->noContent();
+    }
+}

@@ -1,0 +1,58 @@
+<?php
+
+namespace App\Metrics\Storage;
+
+use App\Metrics\SeriesKey;
+use App\Metrics\Storage;
+use Illuminate\Redis\Connections\Connection;
+
+/**
+ * Counters written by one process (the queue worker) and read by another (any app pod's
+ * /metrics): one Redis hash, HINCRBYFLOAT is atomic. Used for the queue counters only.
+ */
+final class RedisStorage implements Storage
+{
+    public function __construct(private readonly Connection $redis, private readonly string $key = 'lks_metrics')
+    {
+    }
+
+    public function increment(string $name, array $labels, float $by = 1): void
+    {
+        $this->redis->command('hincrbyfloat', [$this->key, SeriesKey::encode($name, '', $labels), $by]);
+    }
+
+    public function set(string $name, array $labels, float $value): void
+    {
+        $this->redis->command('hset', [$this->key, SeriesKey::encode($name, '', $labels), $value]);
+    }
+
+    public function observe(string $name, array $labels, float $value, array $buckets): void
+    {
+        $bound = INF;
+        foreach ($buckets as $b) {
+            if ($value <= $b) {
+                $bound = (float) $b;
+                break;
+            }
+        }
+        $this->redis->command('hincrbyfloat', [$this->key, SeriesKey::encode($name, '_bucket', $labels + ['le' => SeriesKey::le($bound)]), 1]);
+        $this->redis->command('hincrbyfloat', [$this->key, SeriesKey::encode($name, '_count', $labels), 1]);
+        $this->redis->command('hincrbyfloat', [$this->key, SeriesKey::encode($name, '_sum', $labels), $value]);
+    }
+
+    public function samples(): array
+    {
+        $out = [];
+        foreach ((array) $this->redis->command('hgetall', [$this->key]) as $field => $value) {
+            [$name, $suffix, $labels] = SeriesKey::decode((string) $field);
+            $out[] = [$name, $suffix, $labels, (float) $value];
+        }
+
+        return $out;
+    }
+
+    public function wipe(): void
+    {
+        $this->redis->command('del', [$this->key]);
+    }
+}

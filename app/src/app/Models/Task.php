@@ -1,0 +1,29 @@
+<?php
+
+namespace App\Models;
+
+use Illuminate\Database\Eloquent\Factories\HasFactory;
+use Illuminate\Database\Eloquent\Model;
+
+class Task extends Model
+{
+    use HasFactory;
+
+    public const STATUSES = ['todo', 'doing', 'done'];
+
+    public const PRIORITIES = ['low', 'normal', 'high'];
+
+    /** @var array<int, string> */
+    protected $fillable = ['title', 'description', 'status', 'priority', 'due_on'];
+
+    /** @var array<string, string> */
+    protected $casts = [
+        'due_on' => 'date:Y-m-d',
+    ];
+
+    /** @var array<string, mixed> */
+    protected $attributes = [
+        'status' => 'todo',
+        'priority' => 'normal',
+    ];
+}

@@ -1,0 +1,22 @@
+<?php
+
+namespace App\Models;
+
+use Illuminate\Database\Eloquent\Factories\HasFactory;
+use Illuminate\Foundation\Auth\User as Authenticatable;
+
+class User extends Authenticatable
+{
+    use HasFactory;
+
+    /** @var array<int, string> */
+    protected $fillable = ['name', 'email', 'password'];
+
+    /** @var array<int, string> */
+    protected $hidden = ['password', 'remember_token'];
+
+    /** @var array<string, string> */
+    protected $casts = [
+        'password' => 'hashed',
+    ];
+}

@@ -1,0 +1,59 @@
+<?php
+
+use Illuminate\Support\Facades\Facade;
+use Illuminate\Support\ServiceProvider;
+
+return [
+
+    // Application name, in logs and app_info.
+    'name' => env('APP_NAME', 'laravel-k8s-showcase'),
+
+    // Supported: "production", "local", "testing".
+    'env' => env('APP_ENV', 'production'),
+
+    // Never true in production: stack traces would reach JSON error bodies.
+    'debug' => (bool) env('APP_DEBUG', false),
+
+    // Public base URL (links, redirects).
+    'url' => env('APP_URL', 'http://localhost'),
+
+    // Version of the running build: the app_info{version} label. The image sets it from app/VERSION.
+    'version' => env('APP_VERSION', 'dev'),
+
+    // Which server runs this process. Supported: "fpm", "swoole". The images set it.
+    'runtime' => env('APP_RUNTIME', 'fpm'),
+
+    // Largest accepted request body in bytes; bigger bodies get 413. Keep nginx's
+    // client_max_body_size (and php.ini post_max_size) at or above it.
+    'max_body_bytes' => (int) env('APP_MAX_BODY_BYTES', 1048576),
+
+    // Drain switch: while this file exists /ready answers 503 (the shutdown path creates it with
+    // `php artisan app:drain`, e.g. a preStop hook). Must be on a path shared by the pod's processes.
+    'drain_file' => env('APP_DRAIN_FILE') ?: storage_path('framework/draining'),
+
+    'timezone' => 'UTC',
+    'locale' => env('APP_LOCALE', 'en'),
+    'fallback_locale' => 'en',
+    'faker_locale' => 'en_US',
+
+    // Encryption key for cookies and sessions: from a Secret, never from the image.
+    'key' => env('APP_KEY'),
+    'cipher' => 'AES-256-CBC',
+
+    'maintenance' => [
+        'driver' => 'file',
+    ],
+
+    'providers' => ServiceProvider::defaultProviders()->merge(array_filter([
+        App\Providers\AppServiceProvider::class,
+        App\Providers\EventServiceProvider::class,
+        App\Providers\MetricsServiceProvider::class,
+        App\Providers\RouteServiceProvider::class,
+        // Octane only where it is installed (the Swoole image); Debian packages neither Octane nor Swoole
+        class_exists(\Laravel\Octane\OctaneServiceProvider::class) ? \Laravel\Octane\OctaneServiceProvider::class : null,
+        class_exists(\Laravel\Octane\OctaneServiceProvider::class) ? App\Octane\OctaneServiceProvider::class : null,
+    ]))->toArray(),
+
+    'aliases' => Facade::defaultAliases()->toArray(),
+
+];

@@ -1,0 +1,143 @@
+<?php
+
+namespace Tests\Feature;
+
+use App\Models\User;
+use Illuminate\Support\Facades\Redis;
+use Illuminate\Testing\TestResponse;
+use PHPUnit\Framework\Attributes\Group;
+use Tests\TestCase;
+
+#[Group('auth-redis-sessions')]
+class AuthSessionTest extends TestCase
+{
+    private function sessionCookie(TestResponse $response): string
+    {
+        $cookie = $response->getCookie(config('session.cookie'), false);
+        $this->assertNotNull($cookie, 'the response sets the session cookie');
+
+        return (string) $cookie->getValue();
+    }
+
+    /** Requests with only the (encrypted, as the browser holds it) session cookie. */
+    private function asBrowser(string $cookie): static
+    {
+        // JSON test requests send cookies only withCredentials(), as a browser's fetch() does
+        return $this->withCredentials()->withUnencryptedCookie(config('session.cookie'), $cookie);
+    }
+
+    /** @return list<string> session keys in Redis */
+    private function redisSessionKeys(): array
+    {
+        return array_values(array_filter(
+            (array) Redis::connection(config('session.connection'))->command('keys', ['*']),
+            fn ($key) => ! str_contains((string) $key, 'login:') && ! str_contains((string) $key, 'metrics'),
+        ));
+    }
+
+    private function user(string $email = 'ada@example.test', string $password = 'correct-horse-1'): User
+    {
+        return User::query()->create(['name' => 'Ada', 'email' => $email, 'password' => $password]);
+    }
+
+    public function test_registering_creates_the_user_and_logs_them_in(): void
+    {
+        $response = $this->postJson('/api/auth/register', [
+            'name' => 'Grace', 'email' => 'grace@example.test', 'password' => 'long-enough-1',
+        ]);
+
+        $response->assertCreated()->assertJsonPath('data.email', 'grace@example.test')->assertJsonMissingPath('data.password');
+        $cookie = $this->sessionCookie($response);
+        $this->anotherReplica();
+        $this->asBrowser($cookie)->getJson('/api/auth/me')->assertOk()->assertJsonPath('data.email', 'grace@example.test');
+    }
+
+    public function test_registering_validates_the_input(): void
+    {
+        $this->user('taken@example.test');
+        $this->postJson('/api/auth/register', ['name' => '', 'email' => 'taken@example.test', 'password' => 'short'])
+            ->assertStatus(422)->assertJsonValidationErrors(['name', 'email', 'password']);
+    }
+
+    public function test_a_login_stores_the_session_in_redis_and_me_returns_the_user(): void
+    {
+        $this->user();
+        $this->assertSame([], $this->redisSessionKeys());
+
+        $login = $this->postJson('/api/auth/login', ['email' => 'ada@example.test', 'password' => 'correct-horse-1']);
+
+        $login->assertOk()->assertJsonPath('data.email', 'ada@example.test');
+        $cookie = $login->getCookie(config('session.cookie'), false);
+        $this->assertTrue($cookie->isHttpOnly());
+        $this->assertSame('lax', strtolower((string) $cookie->getSameSite()));
+        $this->assertCount(1, $this->redisSessionKeys(), 'exactly one session key in Redis after login');
+        $this->anotherReplica();
+        $this->asBrowser($this->sessionCookie($login))->getJson('/api/auth/me')->assertOk()->assertJsonPath('data.name', 'Ada');
+    }
+
+    public function test_a_session_created_on_one_replica_is_valid_on_another(): void
+    {
+        $this->user();
+        $cookie = $this->sessionCookie($this->postJson('/api/auth/login', ['email' => 'ada@example.test', 'password' => 'correct-horse-1']));
+
+        $this->anotherReplica(); // a new application instance: nothing shared but Redis and MariaDB
+
+        $this->asBrowser($cookie)->getJson('/api/auth/me')->assertOk()->assertJsonPath('data.email', 'ada@example.test');
+    }
+
+    public function test_logout_invalidates_the_session_on_every_replica(): void
+    {
+        $this->user();
+        $cookie = $this->sessionCookie($this->postJson('/api/auth/login', ['email' => 'ada@example.test', 'password' => 'correct-horse-1']));
+        $this->assertCount(1, $this->redisSessionKeys());
+
+        $this->anotherReplica();
+        $this->asBrowser($cookie)->postJson('/api/auth/logout')->assertOk();
+
+        $this->anotherReplica();
+        $this->asBrowser($cookie)->getJson('/api/auth/me')->assertUnauthorized()->assertJsonStructure(['message']);
+        foreach ($this->redisSessionKeys() as $key) {
+            $this->assertStringNotContainsString('login_web', (string) Redis::connection()->client()->get($key));
+        }
+    }
+
+    public function test_a_wrong_password_is_a_401_and_sets_no_login(): void
+    {
+        $this->user();
+        $response = $this->postJson('/api/auth/login', ['email' => 'ada@example.test', 'password' => 'wrong-password']);
+
+        $response->assertUnauthorized()->assertJsonStructure(['message']);
+        $cookie = $this->sessionCookie($response);
+        $this->anotherReplica();
+        $this->asBrowser($cookie)->getJson('/api/auth/me')->assertUnauthorized();
+    }
+
+    public function test_me_without_a_session_is_a_401_json_error(): void
+    {
+        $this->getJson('/api/auth/me')->assertUnauthorized()->assertJsonStructure(['message']);
+        $this->get('/api/auth/me')->assertUnauthorized()->assertHeader('Content-Type', 'application/json');
+    }
+
+    public function test_repeated_failed_logins_are_throttled_with_429(): void
+    {
+        $this->user();
+        $max = (int) config('auth.login_max_attempts');
+        foreach (range(1, $max) as $attempt) {
+            $this->postJson('/api/auth/login', ['email' => 'ada@example.test', 'password' => "wrong-{$attempt}"])->assertUnauthorized();
+        }
+
+        $throttled = $this->postJson('/api/auth/login', ['email' => 'ada@example.test', 'password' => 'correct-horse-1']);
+
+        $throttled->assertStatus(429)->assertJsonStructure(['message']);
+        $this->assertGreaterThan(0, (int) $throttled->headers->get('Retry-After'));
+    }
+
+    public function test_a_state_changing_request_without_json_is_refused_as_a_csrf_defence(): void
+    {
+        $this->user();
+        // what a cross-site HTML form can send: urlencoded, no X-Requested-With
+        $this->post('/api/auth/login', ['email' => 'ada@example.test', 'password' => 'correct-horse-1'], ['Accept' => 'application/json'])
+            ->assertStatus(415);
+        $this->assertSame([], $this->redisSessionKeys());
+    }
+}

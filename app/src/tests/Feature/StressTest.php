@@ -1,0 +1,49 @@
+<?php
+
+namespace Tests\Feature;
+
+use PHPUnit\Framework\Attributes\Group;
+use Tests\TestCase;
+
+#[Group('stress-endpoint')]
+class StressTest extends TestCase
+{
+    public function test_the_stress_endpoint_burns_cpu_for_the_requested_milliseconds(): void
+    {
+        $cpuBefore = getrusage();
+        $start = hrtime(true);
+
+        $response = $this->getJson('/api/stress?ms=40');
+
+        $elapsedMs = (hrtime(true) - $start) / 1e6;
+        $cpuAfter = getrusage();
+        $cpuMs = (($cpuAfter['ru_utime.tv_sec'] - $cpuBefore['ru_utime.tv_sec']) * 1000)
+            + (($cpuAfter['ru_utime.tv_usec'] - $cpuBefore['ru_utime.tv_usec']) / 1000);
+        $response->assertOk()->assertJsonPath('ms', 40);
+        $this->assertGreaterThan(0, $response->json('iterations'));
+        $this->assertGreaterThanOrEqual(40, $elapsedMs);
+        // CPU time, not sleep: at least a quarter of it even on a busy shared machine
+        $this->assertGreaterThanOrEqual(10, $cpuMs, 'the time is spent on the CPU, not sleeping');
+    }
+
+    public function test_the_stress_endpoint_accepts_the_bounds_and_defaults(): void
+    {
+        $this->getJson('/api/stress?ms=1')->assertOk()->assertJsonPath('ms', 1);
+        $this->getJson('/api/stress')->assertOk()->assertJsonPath('ms', (int) config('stress.default_ms'));
+        $this->getJson('/api/stress-test?ms=5')->assertOk()->assertJsonPath('ms', 5);
+    }
+
+    public function test_absurd_work_parameters_are_rejected_with_422(): void
+    {
+        foreach (['0', '-5', '501', '100000', 'abc', '1.5'] as $ms) {
+            $this->getJson('/api/stress?ms='.urlencode($ms))->assertStatus(422)->assertJsonValidationErrors(['ms']);
+        }
+    }
+
+    public function test_the_bound_comes_from_the_environment(): void
+    {
+        config(['stress.max_ms' => 20]);
+        $this->getJson('/api/stress?ms=20')->assertOk();
+        $this->getJson('/api/stress?ms=21')->assertStatus(422);
+    }
+}

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Build the app's images (cached; prints build time and size of each).
+#   scripts/build-images.sh [--profile offline|online] [--version V] [IMAGE...]
+# IMAGE: fpm worker php-test redis mariadb swoole (default: all that the profile can build).
+# Tags are the same in both profiles:
+#   laravel-k8s-showcase/{fpm,worker,php-test,swoole}:$VERSION, laravel-k8s-showcase/redis:7,
+#   laravel-k8s-showcase/mariadb:11
+# offline: Debian trixie base (scripts/base-image.sh) + Debian packages, app/docker/offline/*.
+#          Swoole cannot be built (no PECL/Packagist): says so in one line and skips it.
+# online:  app/Dockerfile.fpm and app/Dockerfile.swoole (official Alpine PHP images, Composer,
+#          PECL); Redis and MariaDB are the upstream images, pinned and re-tagged.
+# Settings (env):
+#   LKS_PROFILE       default profile when --profile is not given (default: offline)
+#   IMAGE_PREFIX      tag prefix (default laravel-k8s-showcase)
+#   DOCKER_NICE       nice level of the builds (default 10: the machine is shared)
+#   ONLINE_REDIS_IMAGE / ONLINE_MARIADB_IMAGE  upstream images re-tagged online
+set -o errexit -o nounset -o pipefail
+# shellcheck source=scripts/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+IMAGE_PREFIX="${IMAGE_PREFIX:-laravel-k8s-showcase}"
+DOCKER_NICE="${DOCKER_NICE:-10}"
+ONLINE_REDIS_IMAGE="${ONLINE_REDIS_IMAGE:-redis:7.4-alpine}"
+ONLINE_MARIADB_IMAGE="${ONLINE_MARIADB_IMAGE:-mariadb:11.4}"
+SWOOLE_OFFLINE_REASON="swoole: extension not installable offline (no PECL/Packagist); run with --profile online"
+CONTEXT_TAR=""
+
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+
+cleanup() { [ -z "$CONTEXT_TAR" ] || rm -f "$CONTEXT_TAR"; }
+
+# the build context: app/ files that git tracks or would track (no vendor/, .env, caches)
+make_context() {
+  CONTEXT_TAR=$(mktemp /tmp/lks-app-context.XXXXXX)
+  local f
+  (cd "$REPO_ROOT/app" && git ls-files --cached --others --exclude-standard -z . \
+    | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done \
+    | tar --null --files-from=- --sort=name --mtime='2024-01-01 00:00Z' --owner=0 --group=0 -cf "$CONTEXT_TAR")
+}
+
+report() { # tag seconds
+  local size
+  size=$(docker image inspect -f '{{.Size}}' "$1")
+  printf '%-45s %6ss %8s MB\n' "$1" "$2" "$((size / 1000 / 1000))"
+}
+
+# build_from_context TAG DOCKERFILE(relative to app/) [TARGET] [BUILD-ARGS...]
+build_from_context() {
+  local tag=$1 file=$2 target=${3:-} start log
+  shift 3 || shift $#
+  start=$(date +%s)
+  log=$(mktemp /tmp/lks-build.XXXXXX)
+  local args=(-f "$file" -t "$tag" --build-arg "VERSION=$VERSION" "$@")
+  [ -z "$target" ] || args+=(--target "$target")
+  if ! DOCKER_BUILDKIT=0 nice -n "$DOCKER_NICE" docker build "${args[@]}" - <"$CONTEXT_TAR" >"$log" 2>&1; then
+    tail -30 "$log" >&2; rm -f "$log"
+    die "building $tag failed (last lines above)"
+  fi
+  rm -f "$log"
+  report "$tag" "$(( $(date +%s) - start ))"
+}
+
+build_offline() {
+  local base want=" $* "
+  base=$("$REPO_ROOT/scripts/base-image.sh")
+  make_context
+  local common=(--build-arg "BASE_IMAGE=$base")
+  [[ "$want" == *" fpm "* ]] && build_from_context "$IMAGE_PREFIX/fpm:$VERSION" docker/offline/Dockerfile fpm "${common[@]}"
+  [[ "$want" == *" worker "* ]] && build_from_context "$IMAGE_PREFIX/worker:$VERSION" docker/offline/Dockerfile worker "${common[@]}"
+  [[ "$want" == *" php-test "* ]] && build_from_context "$IMAGE_PREFIX/php-test:$VERSION" docker/offline/Dockerfile test "${common[@]}"
+  [[ "$want" == *" redis "* ]] && build_from_context "$IMAGE_PREFIX/redis:7" docker/offline/redis.Dockerfile "" "${common[@]}"
+  [[ "$want" == *" mariadb "* ]] && build_from_context "$IMAGE_PREFIX/mariadb:11" docker/offline/mariadb.Dockerfile "" "${common[@]}"
+  [[ "$want" == *" swoole "* ]] && log "$SWOOLE_OFFLINE_REASON"
+  return 0
+}
+
+# online: the lead's app/Dockerfile.fpm and app/Dockerfile.swoole (multi-stage, Composer inside)
+build_online() {
+  local want=" $* "
+  make_context
+  local f
+  for f in fpm swoole; do
+    [[ "$want" == *" $f "* ]] || continue
+    [ -f "$REPO_ROOT/app/Dockerfile.$f" ] || die "app/Dockerfile.$f is missing: the online $f image cannot be built"
+    build_from_context "$IMAGE_PREFIX/$f:$VERSION" "Dockerfile.$f" ""
+  done
+  if [[ "$want" == *" worker "* ]]; then
+    # the worker is the fpm image running queue:work (same files, another command)
+    docker tag "$IMAGE_PREFIX/fpm:$VERSION" "$IMAGE_PREFIX/worker:$VERSION"
+  fi
+  if [[ "$want" == *" php-test "* ]]; then
+    [ -f "$REPO_ROOT/app/Dockerfile.fpm" ] || die "app/Dockerfile.fpm is missing: php-test cannot be built online"
+    build_from_context "$IMAGE_PREFIX/php-test:$VERSION" Dockerfile.fpm test
+  fi
+  [[ "$want" == *" redis "* ]] && docker pull -q "$ONLINE_REDIS_IMAGE" >/dev/null && docker tag "$ONLINE_REDIS_IMAGE" "$IMAGE_PREFIX/redis:7" && report "$IMAGE_PREFIX/redis:7" 0
+  [[ "$want" == *" mariadb "* ]] && docker pull -q "$ONLINE_MARIADB_IMAGE" >/dev/null && docker tag "$ONLINE_MARIADB_IMAGE" "$IMAGE_PREFIX/mariadb:11" && report "$IMAGE_PREFIX/mariadb:11" 0
+  return 0
+}
+
+main() {
+  local profile="${LKS_PROFILE:-offline}" images=()
+  VERSION=$(cat "$REPO_ROOT/app/VERSION")
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --profile) profile=${2:?--profile needs a value}; shift 2 ;;
+      --profile=*) profile=${1#*=}; shift ;;
+      --version) VERSION=${2:?--version needs a value}; shift 2 ;;
+      --version=*) VERSION=${1#*=}; shift ;;
+      -h|--help) usage; exit 0 ;;
+      fpm|worker|php-test|redis|mariadb|swoole) images+=("$1"); shift ;;
+      *) die "unknown argument $1 (see --help)" ;;
+    esac
+  done
+  [ "${#images[@]}" -gt 0 ] || images=(fpm worker php-test redis mariadb swoole)
+  need docker "run scripts/docker-up.sh first"
+  trap cleanup EXIT
+  local start
+  start=$(date +%s)
+  case "$profile" in
+    offline) build_offline "${images[@]}" ;;
+    online) build_online "${images[@]}" ;;
+    *) die "--profile must be offline or online, not $profile" ;;
+  esac
+  log "images built in $(( $(date +%s) - start ))s (profile $profile, version $VERSION)"
+}
+
+main "$@"

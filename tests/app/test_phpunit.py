@@ -1,0 +1,55 @@
+"""The app's PHPUnit suite, run once inside the offline PHP runtime (php-test image) against real
+Redis and MariaDB containers. One test per acceptance criterion: its PHPUnit group must exist,
+must have run, and every test in it must have passed."""
+
+from __future__ import annotations
+
+import pytest
+
+from fixtures.capabilities import SWOOLE_OFFLINE_REASON
+
+pytestmark = pytest.mark.app
+
+CRITERIA = [
+    "api-crud",
+    "auth-redis-sessions",
+    "migrations",
+    "queue-redis",
+    "stress-endpoint",
+    "laravel-health-checks",
+    "custom-prometheus-metrics",
+    "php-laravel-metrics",
+    "structured-logs",
+    "config-env",
+    "octane-swoole-config",
+]
+
+
+@pytest.mark.parametrize("criterion", [pytest.param(c, marks=pytest.mark.criterion(c), id=c) for c in CRITERIA])
+def test_the_phpunit_group_of_the_criterion_ran_and_passed_against_real_redis_and_mariadb(phpunit_run, criterion):
+    tests = phpunit_run.group(criterion)
+    assert tests, f"no PHPUnit test carries #[Group('{criterion}')]"
+    not_passed = {t: o for t, o in tests.items() if o[0] != "passed"}
+    assert not not_passed, (
+        f"{len(not_passed)} of {len(tests)} PHPUnit tests of {criterion} did not pass:\n"
+        + "\n".join(f"{t}: {o[0]} {o[1][:800]}" for t, o in not_passed.items())
+    )
+
+
+def test_the_whole_phpunit_suite_passes(phpunit_run):
+    bad = {t: o for t, o in phpunit_run.outcomes.items() if o[0] in ("failed", "error")}
+    assert not bad, "\n".join(f"{t}: {o[0]} {o[1][:800]}" for t, o in bad.items())
+    assert phpunit_run.returncode == 0, phpunit_run.output[-3000:]
+    assert len(phpunit_run.outcomes) >= 60, "the suite ran fewer tests than it has"
+
+
+@pytest.mark.criterion("swoole-metrics")
+def test_the_swoole_tests_pass_where_swoole_exists_and_skip_with_the_offline_reason_elsewhere(phpunit_run, capabilities):
+    tests = phpunit_run.group("swoole-metrics")
+    assert tests, "no PHPUnit test carries #[Group('swoole-metrics')]"
+    outcomes = {o for o, _ in tests.values()}
+    if outcomes == {"skipped"}:
+        reasons = {reason for _, reason in tests.values()}
+        assert reasons == {SWOOLE_OFFLINE_REASON}, f"skipped with other reasons: {reasons}"
+        pytest.skip(SWOOLE_OFFLINE_REASON)
+    assert outcomes == {"passed"}, tests
