@@ -17,9 +17,7 @@ pytest_plugins = [
     "fixtures.php_app",
     "fixtures.redis",
     "fixtures.database",
-    "fixtures.cluster",
     "fixtures.app",
-    "fixtures.web",
 ]
 
 TIERS = ("static", "app", "container", "k8s")
