@@ -19,6 +19,10 @@
 #   LKS_INGRESS_CLASS    ingressClassName of the Ingress (default: traefik)
 #   LKS_SECRETS          example (committed LOCAL-DEV values, default) or env (the git-ignored
 #                        k8s/overlays/env-secrets/{app,mariadb}/secrets.env)
+#   LKS_DB_STORAGE       pvc (default: MariaDB's data on a PersistentVolumeClaim) or ephemeral
+#                        (an emptyDir, for clusters whose StorageClass cannot serve a non-root
+#                        pod, like kind's legacy kubernetes.io/host-path; see
+#                        k8s/overlays/ephemeral-db)
 #   LKS_ROLLOUT_TIMEOUT  seconds a rollout may take before it is rolled back (default: 120)
 #   LKS_MIGRATE_TIMEOUT  seconds the migrations Job may take (default: 180)
 #   LKS_CONFIG           KEY=VALUE pairs (space-separated) merged into the laravel-config
@@ -41,6 +45,7 @@ LKS_ROLLOUT_TIMEOUT="${LKS_ROLLOUT_TIMEOUT:-120}"
 LKS_MIGRATE_TIMEOUT="${LKS_MIGRATE_TIMEOUT:-180}"
 LKS_INGRESS_HOST="${LKS_INGRESS_HOST:-}"
 LKS_CONFIG="${LKS_CONFIG:-}"
+LKS_DB_STORAGE="${LKS_DB_STORAGE:-pvc}"
 LKS_TLS_CERT="${LKS_TLS_CERT:-$LKS_CACHE/cluster/pki/tls.crt}"
 LKS_TLS_KEY="${LKS_TLS_KEY:-$LKS_CACHE/cluster/pki/tls.key}"
 NAMESPACE=laravel
@@ -57,14 +62,19 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 # render VARIANT TAG -> the manifests on stdout
 render() {
-  local variant="$1" tag="$2" root secrets_component="" host_patch="" config="" pair
+  local variant="$1" tag="$2" root components="" host_patch="" config="" pair
   WORKDIR=$(mktemp -d)
   root=$(realpath --relative-to="$WORKDIR" "$REPO_ROOT/k8s")
-  if [ "$LKS_SECRETS" = env ]; then
-    secrets_component="components: [\"$root/overlays/env-secrets\"]"
-  elif [ "$LKS_SECRETS" != example ]; then
-    die "LKS_SECRETS must be example or env, not $LKS_SECRETS"
-  fi
+  case "$LKS_SECRETS" in
+    example) ;;
+    env) components+="\"$root/overlays/env-secrets\", " ;;
+    *) die "LKS_SECRETS must be example or env, not $LKS_SECRETS" ;;
+  esac
+  case "$LKS_DB_STORAGE" in
+    pvc) ;;
+    ephemeral) components+="\"$root/overlays/ephemeral-db\", "; log "MariaDB data on an emptyDir (LKS_DB_STORAGE=ephemeral)" ;;
+    *) die "LKS_DB_STORAGE must be pvc or ephemeral, not $LKS_DB_STORAGE" ;;
+  esac
   if [ -n "$LKS_INGRESS_HOST" ]; then
     host_patch="  - target: {kind: Ingress}
     patch: '[{\"op\": \"replace\", \"path\": \"/spec/rules/0/host\", \"value\": \"$LKS_INGRESS_HOST\"},
@@ -84,7 +94,7 @@ render() {
 apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 resources: ["$root/$variant"]
-$secrets_component
+components: [${components%, }]
 $config
 images:
   - {name: laravel-k8s-showcase/fpm, newTag: "$tag"}
