@@ -4,6 +4,7 @@ fast, while the old version keeps serving."""
 from __future__ import annotations
 
 import subprocess
+import time
 
 import pytest
 
@@ -11,7 +12,6 @@ from fixtures.app import VERSION, Load, timings
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow]
 
-BROKEN = f"{VERSION}-broken"
 # a real image without the app: the web pod's containers cannot start (no /app, no command)
 BROKEN_WEB_IMAGE = "lks/debian-base:trixie-r1"
 
@@ -21,11 +21,12 @@ BROKEN_WEB_IMAGE = "lks/debian-base:trixie-r1"
 def test_a_rollout_to_a_broken_image_is_rolled_back_automatically(ready_app, record_metric):
     if subprocess.run(["docker", "image", "inspect", BROKEN_WEB_IMAGE], capture_output=True).returncode != 0:
         pytest.fail(f"{BROKEN_WEB_IMAGE} missing: scripts/base-image.sh builds it", pytrace=False)
-    ready_app.tag_images(BROKEN, broken_web_image=BROKEN_WEB_IMAGE)
+    broken = f"{VERSION}-broken{int(time.time())}"
+    ready_app.tag_images(broken, broken_web_image=BROKEN_WEB_IMAGE)
     serving = ready_app.web_template_version()
 
     with Load(ready_app, "/api/ping", rps=20, max_requests=6_000, max_seconds=300) as load:
-        proc = ready_app.deploy(BROKEN, LKS_ROLLOUT_TIMEOUT="90")
+        proc = ready_app.deploy(broken, LKS_ROLLOUT_TIMEOUT="90")
     result = load.stop()
     t = timings(proc.stdout)
     print(proc.stderr[-2000:])

@@ -15,8 +15,9 @@ pytestmark = [pytest.mark.k8s, pytest.mark.slow]
 @pytest.mark.criterion("graceful-shutdown")
 def test_deleting_web_pods_under_load_loses_no_request(ready_app, record_metric):
     pods = [p["metadata"]["name"] for p in ready_app.pods("web")]
-    # slow requests (200 ms of CPU each) so some are always in flight when a pod is told to stop
-    with Load(ready_app, "/api/stress?ms=200", rps=8, max_requests=2_000, max_seconds=150, threads=4, timeout=30) as load:
+    # slow requests (100 ms of CPU each, ~0.3 CPU in total: one pod alone can carry it) so some
+    # are always in flight when a pod is told to stop
+    with Load(ready_app, "/api/stress?ms=100", rps=3, max_requests=1_000, max_seconds=240, threads=3, timeout=30) as load:
         time.sleep(5)
         for pod in pods:
             ready_app.kubectl("delete", "pod", pod, "--wait=false")
@@ -28,6 +29,6 @@ def test_deleting_web_pods_under_load_loses_no_request(ready_app, record_metric)
     print(result.summary())
     record_metric("graceful-shutdown", "requests while every web pod was replaced", result.requests, "requests")
     record_metric("graceful-shutdown", "failed requests", result.failed, "requests")
-    assert result.requests >= 100, result.summary()
+    assert result.requests >= 60, result.summary()
     assert result.connection_errors == 0, result.summary()
     assert result.server_errors == 0, result.summary()
