@@ -7,7 +7,10 @@ k8s tier (tests/k8s/) asserts the same facts on the live objects of a running cl
 
 from __future__ import annotations
 
+import base64
+import os
 import re
+import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -372,3 +375,46 @@ def test_every_manifest_file_holds_one_object_named_after_its_component_and_kind
         if not any(path.stem.endswith(f"-{n}") or path.stem == n for n in names):
             bad.append(f"{path.relative_to(ROOT)}: a {docs[0].get('kind')} in a file not named <component>-{kind}.yaml")
     assert not bad, "\n".join(bad)
+
+
+def _compose(tmp_path: Path, overlay: str, component: Path) -> str:
+    """kustomize build of k8s/<overlay> plus one component, from a scratch kustomization."""
+    root = tmp_path / "compose"
+    root.mkdir()
+    resource = os.path.relpath(K8S / overlay, root)
+    comp = os.path.relpath(component, root)
+    (root / "kustomization.yaml").write_text(
+        f"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [{resource}]\ncomponents: [{comp}]\n"
+    )
+    ok, out = checkers.kustomize_build(root)
+    assert ok, f"{overlay} + {component.name} does not build:\n{out}"
+    return out
+
+
+def test_the_ephemeral_db_component_swaps_only_the_database_volume(tmp_path):
+    out = _compose(tmp_path, "fpm", K8S / "overlays" / "ephemeral-db")
+    ok, report = checkers.kube_validate(out)
+    assert ok, report
+    db = next(d for d in yaml.safe_load_all(out) if d and d["kind"] == "StatefulSet")
+    assert "volumeClaimTemplates" not in db["spec"]
+    assert {"name": "data", "emptyDir": {"sizeLimit": "1Gi"}} in db["spec"]["template"]["spec"]["volumes"]
+    assert not rule_non_root([db])
+
+
+def test_the_env_secrets_component_replaces_the_local_dev_secrets(tmp_path):
+    component = tmp_path / "env-secrets"
+    shutil.copytree(K8S / "overlays" / "env-secrets", component)
+    for sub in ("app", "mariadb"):
+        text = (component / sub / "secrets.env.example").read_text().replace("CHANGE_ME", "from-the-real-file")
+        (component / sub / "secrets.env").write_text(text)
+    out = _compose(tmp_path, "fpm", component)
+    ok, report = checkers.kube_validate(out)
+    assert ok, report
+    docs = [d for d in yaml.safe_load_all(out) if d]
+    secrets = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Secret"}
+    app_secret = next(s for name, s in secrets.items() if name.startswith("laravel-secrets-"))
+    values = {k: base64.b64decode(v).decode() for k, v in app_secret["data"].items()}
+    assert values["DB_PASSWORD"] == "from-the-real-file"
+    refs = {e["secretRef"]["name"] for d in docs if d["kind"] == "Deployment"
+            for c in d["spec"]["template"]["spec"]["containers"] for e in c.get("envFrom", []) if "secretRef" in e}
+    assert refs == {app_secret["metadata"]["name"]}, "workloads do not reference the replaced Secret"
