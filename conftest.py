@@ -17,7 +17,9 @@ pytest_plugins = [
     "fixtures.php_app",
     "fixtures.redis",
     "fixtures.database",
+    "fixtures.cluster",
     "fixtures.app",
+    "fixtures.web",
 ]
 
 TIERS = ("static", "app", "container", "k8s")

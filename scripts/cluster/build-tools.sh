@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Build one Go program of the offline cluster from the Go module proxy, cached outside the
+# repo keyed by name and version: $LKS_CACHE/go-tools/<name>-<version>/<binary>.
+# A wrapper module requires the program's module and repeats its non-local replace and
+# exclude directives (go install ignores them, go build in the wrapper honours them), so
+# modules like Traefik and etcd build without checking out their repositories.
+#   usage: build-tools.sh kind|etcd|coredns|metrics-server|kube-router|traefik|pause|all
+#   LKS_CACHE   cache root (default /var/cache/laravel-k8s-showcase)
+#   GO_NICE     niceness of the compiler (default 10: the machine is shared)
+# Prints the directory holding the binary on stdout.
+set -o errexit -o nounset -o pipefail
+# shellcheck source=scripts/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+# shellcheck source=scripts/cluster/versions.sh
+source "$(dirname "${BASH_SOURCE[0]}")/versions.sh"
+
+GO_NICE="${GO_NICE:-10}"
+
+# wrapper_build NAME VERSION MODULE PACKAGE BINARY LDFLAGS -> builds into the cache
+wrapper_build() {
+  local name="$1" version="$2" module="$3" package="$4" binary="$5" ldflags="$6"
+  local out="$LKS_CACHE/go-tools/$name-$version" src="$LKS_CACHE/go-src/$name-$version"
+  if [ -x "$out/$binary" ]; then
+    log "$name $version cached in $out"; echo "$out"; return 0
+  fi
+  local started modjson gomod
+  started=$(date +%s)
+  mkdir -p "$out" "$src"
+  modjson=$(go mod download -json "$module@$version") || die "go mod download $module@$version failed (Go module proxy reachable?)"
+  gomod=$(jq -r .GoMod <<<"$modjson")
+  {
+    printf 'module lks.local/%s-build\n\ngo 1.24\n\nrequire %s %s\n' "$name" "$module" "$version"
+    # non-local replace and exclude directives of the program's own go.mod
+    go mod edit -json "$gomod" | jq -r '
+      (.Replace // [])[] | select(.New.Version != null)
+      | "replace \(.Old.Path)\(if .Old.Version then " " + .Old.Version else "" end) => \(.New.Path) \(.New.Version)"'
+    go mod edit -json "$gomod" | jq -r '(.Exclude // [])[] | "exclude \(.Path) \(.Version)"'
+  } >"$src/go.mod"
+  log "go build $name $version ($package)"
+  (
+    cd "$src"
+    CGO_ENABLED=0 GOFLAGS=-mod=mod nice -n "$GO_NICE" \
+      go build -trimpath -ldflags "-s -w $ldflags" -o "$out/$binary.tmp" "$package"
+  ) || die "go build of $name $version failed"
+  mv "$out/$binary.tmp" "$out/$binary"
+  log "built $name $version in $(( $(date +%s) - started )) s"
+  echo "$out"
+}
+
+build_pause() {
+  # The pause container is C: compile the pause.c shipped in the k8s.io/kubernetes module.
+  local out="$LKS_CACHE/go-tools/pause-$PAUSE_VERSION" dir
+  if [ -x "$out/pause" ]; then log "pause $PAUSE_VERSION cached in $out"; echo "$out"; return 0; fi
+  need gcc "apt-get install gcc libc6-dev"
+  dir=$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | jq -r .Dir)
+  [ -f "$dir/build/pause/linux/pause.c" ] || die "pause.c not found in k8s.io/kubernetes@$K8S_VERSION"
+  mkdir -p "$out"
+  gcc -Os -Wall -Werror -static -DVERSION="v$PAUSE_VERSION" -o "$out/pause" "$dir/build/pause/linux/pause.c"
+  strip "$out/pause"
+  log "built pause $PAUSE_VERSION"
+  echo "$out"
+}
+
+build_one() {
+  case "$1" in
+    kind)
+      wrapper_build kind "$KIND_VERSION" sigs.k8s.io/kind sigs.k8s.io/kind kind "" ;;
+    etcd)
+      wrapper_build etcd "$ETCD_VERSION" go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3 etcd "" ;;
+    coredns)
+      wrapper_build coredns "$COREDNS_VERSION" github.com/coredns/coredns github.com/coredns/coredns coredns "" ;;
+    metrics-server)
+      wrapper_build metrics-server "$METRICS_SERVER_VERSION" sigs.k8s.io/metrics-server \
+        sigs.k8s.io/metrics-server/cmd/metrics-server metrics-server \
+        "-X k8s.io/component-base/version.gitVersion=$METRICS_SERVER_VERSION" ;;
+    kube-router)
+      wrapper_build kube-router "$KUBE_ROUTER_VERSION" github.com/cloudnativelabs/kube-router/v2 \
+        github.com/cloudnativelabs/kube-router/v2/cmd/kube-router kube-router \
+        "-X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER_VERSION" ;;
+    traefik)
+      wrapper_build traefik "$TRAEFIK_VERSION" github.com/traefik/traefik/v3 \
+        github.com/traefik/traefik/v3/cmd/traefik traefik \
+        "-X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION" ;;
+    pause) build_pause ;;
+    *) die "unknown tool '$1' (kind|etcd|coredns|metrics-server|kube-router|traefik|pause|all)" ;;
+  esac
+}
+
+main() {
+  [ "$#" -eq 1 ] || die "usage: $0 kind|etcd|coredns|metrics-server|kube-router|traefik|pause|all"
+  need go "install Go >= 1.24 (https://go.dev/dl) or Debian's golang-go"
+  need jq "apt-get install jq"
+  if [ "$1" = all ]; then
+    local t
+    for t in kind pause etcd coredns metrics-server kube-router traefik; do build_one "$t" >/dev/null; done
+  else
+    build_one "$1"
+  fi
+}
+
+main "$@"

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Pinned versions of everything the offline cluster is built from. Source it.
+# Each can be overridden from the environment; caches are keyed by these values.
+#   K8S_VERSION       Kubernetes (1.35 refuses cgroup v1, so stay on 1.34)
+#   KIND_VERSION      kind CLI, and the source of the node image's entrypoint/units/manifests
+#   ETCD_VERSION      etcd server (kubeadm 1.34 expects 3.6.5-0)
+#   COREDNS_VERSION   CoreDNS (kubeadm 1.34 expects v1.12.1)
+#   PAUSE_VERSION     pause image tag (kubeadm and containerd's sandbox_image)
+#   KUBE_ROUTER_VERSION  kube-router, the CNI daemon of the offline node image (kindnetd and
+#                     flannel's dependencies are not available on the Go module proxy)
+#   METRICS_SERVER_VERSION, TRAEFIK_VERSION   add-ons
+#   CONTAINERD_VERSION  the Debian containerd package the node image must carry
+set -o errexit -o nounset -o pipefail  # same options as every caller
+K8S_VERSION="${K8S_VERSION:-v1.34.4}"
+KIND_VERSION="${KIND_VERSION:-v0.30.0}"
+ETCD_VERSION="${ETCD_VERSION:-v3.6.5}"
+COREDNS_VERSION="${COREDNS_VERSION:-v1.12.1}"
+PAUSE_VERSION="${PAUSE_VERSION:-3.10.1}"
+KUBE_ROUTER_VERSION="${KUBE_ROUTER_VERSION:-v2.1.0}"
+METRICS_SERVER_VERSION="${METRICS_SERVER_VERSION:-v0.8.0}"
+TRAEFIK_VERSION="${TRAEFIK_VERSION:-v3.6.12}"
+CONTAINERD_VERSION="${CONTAINERD_VERSION:-1.7.24}"
+export K8S_VERSION KIND_VERSION ETCD_VERSION COREDNS_VERSION PAUSE_VERSION KUBE_ROUTER_VERSION \
+  METRICS_SERVER_VERSION TRAEFIK_VERSION CONTAINERD_VERSION

@@ -1,0 +1,215 @@
+"""The kind cluster itself: nodes, DNS, image loading, host access, ingress TLS, metrics, HPA.
+
+Every check talks to the running cluster (through kubectl or the 127.0.0.1 port mappings) and
+asserts what it measured. The probe image is built here from samples/probe-image and loaded
+with `kind load docker-image`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import ssl
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from fixtures.capabilities import ROOT
+
+pytestmark = pytest.mark.k8s
+
+SAMPLES = Path(__file__).parent / "samples"
+NAMESPACE = "cluster-test"
+QUANTITY = re.compile(r"^\d+(\.\d+)?(m|Ki|Mi|Gi)?$")
+
+
+def _base_image() -> str:
+    return subprocess.run(
+        [str(ROOT / "scripts" / "base-image.sh")], capture_output=True, text=True, check=True, timeout=600
+    ).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def probe_image(cluster) -> str:
+    """Build the probe image (tag = hash of its sources, never :latest) and load it into kind."""
+    context = SAMPLES / "probe-image"
+    digest = hashlib.sha256()
+    for path in sorted(p for p in context.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(context).as_posix().encode() + path.read_bytes())
+    tag = f"lks/cluster-probe:{digest.hexdigest()[:12]}"
+    if subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode != 0:
+        proc = subprocess.run(
+            ["docker", "build", "-q", "--build-arg", f"BASE_IMAGE={_base_image()}", "-t", tag, str(context)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env={"DOCKER_BUILDKIT": "0", "PATH": "/usr/local/bin:/usr/bin:/bin"},
+        )
+        assert proc.returncode == 0, f"docker build of the probe image failed: {proc.stderr[-2000:]}"
+    cluster.load_image(tag)
+    return tag
+
+
+@pytest.fixture(scope="module")
+def namespace(cluster):
+    cluster.kubectl("create", "namespace", NAMESPACE, "--dry-run=client", "-o", "yaml")
+    cluster.apply(f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {NAMESPACE}\n")
+    yield NAMESPACE
+    cluster.kubectl("delete", "namespace", NAMESPACE, "--wait=false", check=False)
+
+
+def _apply_sample(cluster, name: str, image: str, namespace: str) -> None:
+    cluster.apply((SAMPLES / name).read_text().replace("${IMAGE}", image), namespace=namespace)
+
+
+@pytest.fixture(scope="module")
+def probe(cluster, probe_image, namespace) -> str:
+    _apply_sample(cluster, "probe.yaml", probe_image, namespace)
+    cluster.kubectl("-n", namespace, "rollout", "status", "deployment/probe", "--timeout=180s", timeout=200)
+    return namespace
+
+
+def _wait(what: str, seconds: float, check, interval: float = 2.0):
+    """Poll `check` until it returns a truthy value; fail with the last value after `seconds`."""
+    deadline = time.monotonic() + seconds
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    pytest.fail(f"timed out after {seconds:.0f} s waiting for {what} (last: {last!r})", pytrace=False)
+
+
+def test_every_node_is_ready_and_runs_the_pinned_kubernetes_version(cluster):
+    nodes = cluster.kubectl_json("get", "nodes")["items"]
+    assert nodes, "the cluster has no nodes"
+    for node in nodes:
+        ready = {c["type"]: c["status"] for c in node["status"]["conditions"]}["Ready"]
+        assert ready == "True", f"node {node['metadata']['name']} is not Ready"
+        assert node["status"]["nodeInfo"]["kubeletVersion"].startswith("v1.34."), node["status"]["nodeInfo"]
+
+
+def test_coredns_resolves_a_service_name_from_a_pod(cluster, probe):
+    service_ip = cluster.kubectl_json("-n", probe, "get", "service", "probe")["spec"]["clusterIP"]
+    for name in ("probe", f"probe.{probe}.svc.cluster.local"):
+        out = cluster.kubectl("-n", probe, "exec", "deploy/probe", "--", "getent", "hosts", name)
+        assert out.split()[0] == service_ip, f"{name} resolved to {out.strip()!r}, Service IP is {service_ip}"
+
+
+def test_an_image_loaded_with_kind_becomes_a_ready_deployment(cluster, probe, probe_image):
+    deployment = cluster.kubectl_json("-n", probe, "get", "deployment", "probe")
+    assert deployment["status"].get("readyReplicas") == 1
+    pods = cluster.kubectl_json("-n", probe, "get", "pods", "-l", "app.kubernetes.io/name=probe")["items"]
+    images = {s["image"] for p in pods for s in p["status"]["containerStatuses"]}
+    assert images == {f"docker.io/{probe_image}"}, images
+
+
+def _probe_pods(cluster, namespace: str) -> set[str]:
+    pods = cluster.kubectl_json("-n", namespace, "get", "pods", "-l", "app.kubernetes.io/name=probe")["items"]
+    return {p["metadata"]["name"] for p in pods}
+
+
+def test_a_service_is_reachable_from_the_host_through_the_127_0_0_1_node_port(cluster, probe):
+    response = requests.get(cluster.url("/cgi-bin/whoami", node_port=True), timeout=10)
+    assert response.status_code == 200
+    assert response.text.strip() in _probe_pods(cluster, probe)
+
+
+def test_the_ingress_serves_https_with_a_certificate_of_the_generated_ca(cluster, probe):
+    assert cluster.ca_cert is not None, "the suite's CA certificate is unknown"
+    assert cluster.ca_cert.is_file(), f"the suite's CA certificate {cluster.ca_cert} is missing"
+    url = cluster.url("/cgi-bin/whoami", https=True)
+    response = _wait(
+        "the Ingress route over HTTPS",
+        60,
+        lambda: (r := requests.get(url, verify=str(cluster.ca_cert), timeout=10)).status_code == 200 and r,
+    )
+    assert response.text.strip() in _probe_pods(cluster, probe)
+    plain = requests.get(cluster.url("/index.html"), headers={"Host": "localhost"}, timeout=10)
+    assert plain.status_code == 200
+    assert plain.text == (SAMPLES / "probe-image" / "www" / "index.html").read_text()
+    # the certificate is trusted only through the suite's CA, not the system store
+    with pytest.raises(requests.exceptions.SSLError) as untrusted:
+        requests.get(url, timeout=10)
+    assert isinstance(
+        untrusted.value.__context__, ssl.SSLCertVerificationError
+    ) or "CERTIFICATE_VERIFY_FAILED" in str(untrusted.value)
+
+
+def test_kubectl_top_pods_returns_cpu_and_memory_numbers(cluster):
+    def top():
+        out = cluster.kubectl("top", "pods", "-n", "kube-system", "--no-headers", check=False)
+        rows = [line.split() for line in out.splitlines() if line.strip()]
+        return rows if rows and all(len(r) == 3 for r in rows) else None
+
+    rows = _wait("metrics of kube-system pods", 120, top, interval=5)
+    names = {r[0] for r in rows}
+    assert any(n.startswith("kube-apiserver-") for n in names), names
+    for name, cpu, memory in rows:
+        assert QUANTITY.match(cpu), (name, cpu)
+        assert QUANTITY.match(memory), (name, memory)
+    apiserver_memory = next(m for n, _, m in rows if n.startswith("kube-apiserver-"))
+    assert apiserver_memory.endswith("Mi"), apiserver_memory
+    assert int(apiserver_memory[:-2]) > 50, f"kube-apiserver uses {apiserver_memory}, expected more than 50Mi"
+
+
+def _replicas(cluster, namespace: str) -> int:
+    status = cluster.kubectl_json("-n", namespace, "get", "hpa", "burner")["status"]
+    return int(status.get("currentReplicas", 0))
+
+
+@pytest.mark.slow
+def test_an_hpa_scales_a_cpu_burning_deployment_out_under_load_and_back_in(cluster, probe_image, namespace):
+    _apply_sample(cluster, "burner.yaml", probe_image, namespace)
+    cluster.kubectl("-n", namespace, "rollout", "status", "deployment/burner", "--timeout=180s", timeout=200)
+    _wait(
+        "the HPA to read CPU metrics",
+        180,
+        lambda: (
+            "currentMetrics" in str(cluster.kubectl_json("-n", namespace, "get", "hpa", "burner")["status"])
+        ),
+        interval=5,
+    )
+    assert _replicas(cluster, namespace) == 1
+
+    # bounded load: at most 4 concurrent clients, 4000 requests and 240 s in total
+    stop = threading.Event()
+    sent = {"ok": 0, "failed": 0}
+    budget = threading.Semaphore(4000)
+    deadline = time.monotonic() + 240
+
+    def client() -> None:
+        with requests.Session() as session:
+            while not stop.is_set() and time.monotonic() < deadline and budget.acquire(blocking=False):
+                try:
+                    r = session.get(
+                        cluster.url("/cgi-bin/burn"), headers={"Host": "burner.localhost"}, timeout=10
+                    )
+                    sent["ok" if r.status_code == 200 else "failed"] += 1
+                except requests.RequestException:
+                    sent["failed"] += 1
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(4)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    try:
+        peak = _wait(
+            "the HPA to scale out", 230, lambda: (n := _replicas(cluster, namespace)) >= 2 and n, interval=5
+        )
+        scaled_out = time.monotonic() - started
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=15)
+    assert sent["ok"] > 0, sent
+    print(f"HPA scaled out to {peak} replicas after {scaled_out:.0f} s of load ({sent})")
+
+    stopped = time.monotonic()
+    _wait("the HPA to scale back in", 240, lambda: _replicas(cluster, namespace) == 1, interval=5)
+    print(f"HPA scaled back in to 1 replica {time.monotonic() - stopped:.0f} s after the load stopped")
