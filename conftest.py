@@ -19,7 +19,6 @@ pytest_plugins = [
     "fixtures.database",
     "fixtures.cluster",
     "fixtures.app",
-    "fixtures.web",
 ]
 
 TIERS = ("static", "app", "container", "k8s")
