@@ -1,0 +1,9 @@
+variable "name" {
+  type    = string
+  default = "demo"
+}
+
+variable "size" {
+  description = "How big."
+  default     = 1
+}
