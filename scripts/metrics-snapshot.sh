@@ -8,7 +8,8 @@
 #      and one that fails for good), and the offline Prometheus image scrapes /metrics: the
 #      names Prometheus stored are the exported set (`scrape-<variant>`). Names the exposition
 #      declares (# TYPE) without a sample yet are listed as `declared-<variant>`.
-#   2. Prometheus itself (the same container scrapes itself): `prometheus`.
+#   2. Prometheus itself (the same container scrapes itself and evaluates the repository's
+#      rules, which must load): `prometheus`.
 #   3. the kubelet (cAdvisor, /metrics/resource, /metrics/probes) of a running cluster, read
 #      through the API server: `kubelet`. Without a reachable cluster the kubelet section of the
 #      existing file is kept; when there is none, the names are read from the Go sources of the
@@ -18,6 +19,7 @@
 #   APP_VERSION        tag of the app images (default: app/VERSION)
 #   SNAPSHOT_VARIANTS  runtimes to scrape, comma-separated: fpm, swoole (default fpm,swoole;
 #                      a variant whose image is missing is skipped with a note in the header)
+#   NGINX_IMAGE        nginx in front of FPM (default laravel-k8s-showcase/nginx:$APP_VERSION)
 #   PROMETHEUS_IMAGE   default laravel-k8s-showcase/prometheus:2.53 (built when missing)
 #   SNAPSHOT_KUBECONFIG kubeconfig of a running cluster (default $LKS_CACHE/cluster/lks/kubeconfig)
 #   OUT                output file (default monitoring/exported-metrics.txt)
@@ -28,6 +30,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 APP_VERSION="${APP_VERSION:-$(cat "$REPO_ROOT/app/VERSION")}"
 SNAPSHOT_VARIANTS="${SNAPSHOT_VARIANTS:-fpm,swoole}"
+NGINX_IMAGE="${NGINX_IMAGE:-laravel-k8s-showcase/nginx:$APP_VERSION}"
 PROMETHEUS_IMAGE="${PROMETHEUS_IMAGE:-laravel-k8s-showcase/prometheus:2.53}"
 SNAPSHOT_KUBECONFIG="${SNAPSHOT_KUBECONFIG:-$LKS_CACHE/cluster/lks/kubeconfig}"
 OUT="${OUT:-$REPO_ROOT/monitoring/exported-metrics.txt}"
@@ -110,7 +113,7 @@ start_variant() {
   case "$1" in
     fpm)
       run fpm "laravel-k8s-showcase/fpm:$APP_VERSION" --env-file "$WORK/app.env" -e PHP_FPM_LISTEN=9000 --
-      run fpm-web "laravel-k8s-showcase/nginx:$APP_VERSION" -e PHP_FPM_ADDR=fpm:9000 -p 127.0.0.1::8080 --
+      run fpm-web "$NGINX_IMAGE" -e PHP_FPM_ADDR=fpm:9000 -p 127.0.0.1::8080 --
       wait_healthy fpm 90
       wait_healthy fpm-web 60
       TARGETS+=("fpm-web:8080=fpm")
@@ -134,6 +137,9 @@ drive_traffic() { # BASE_URL
   c -X POST -H 'Accept: application/json' -H 'Content-Type: application/json' -d '{}' "$base/api/tasks"
   c -X POST -H 'Accept: application/json' -H 'Content-Type: application/json' \
     -d '{"title":"snapshot","description":"metrics snapshot"}' "$base/api/tasks"
+  # a failed login goes through the rate limiter: cache misses
+  c -X POST -H 'Accept: application/json' -H 'Content-Type: application/json' \
+    -d '{"email":"nobody@example.com","password":"wrong-password"}' "$base/api/auth/login"
   c -X POST -H 'Accept: application/json' -H 'Content-Type: application/json' -d '{"numbers":[1,2,3]}' "$base/api/jobs"
   c -X POST -H 'Accept: application/json' -H 'Content-Type: application/json' \
     -d '{"numbers":[1],"fail_attempts":10}' "$base/api/jobs"
@@ -144,7 +150,9 @@ drive_traffic() { # BASE_URL
 start_prometheus() {
   image_exists "$PROMETHEUS_IMAGE" || "$REPO_ROOT/scripts/build-prometheus-image.sh" >/dev/null
   {
-    printf 'global:\n  scrape_interval: 2s\n  scrape_timeout: 2s\nscrape_configs:\n'
+    # the repository's rules too: they must load in 2.53, and rule evaluation has its own series
+    printf 'global:\n  scrape_interval: 2s\n  scrape_timeout: 2s\n  evaluation_interval: 2s\n'
+    printf 'rule_files: ["/etc/prometheus/rules/*.yml"]\nscrape_configs:\n'
     printf '  - job_name: prometheus\n    static_configs:\n      - targets: ["localhost:9090"]\n'
     printf '  - job_name: laravel-app\n    static_configs:\n'
     local t
@@ -152,8 +160,14 @@ start_prometheus() {
       printf '      - targets: ["%s"]\n        labels: {namespace: snapshot, pod: %s}\n' "${t%%=*}" "${t##*=}"
     done
   } >"$WORK/prometheus.yml"
-  chmod 0644 "$WORK/prometheus.yml"; chmod 0755 "$WORK"
-  run prometheus "$PROMETHEUS_IMAGE" -v "$WORK/prometheus.yml:/etc/prometheus/snapshot.yml:ro" -p 127.0.0.1::9090 -- \
+  mkdir -p "$WORK/rules"
+  cp "$REPO_ROOT/monitoring/prometheus/rules.yml" "$WORK/rules/recording-http.yml"
+  cp "$REPO_ROOT/monitoring/prometheus/php-rules.yml" "$WORK/rules/recording-php.yml"
+  local f
+  for f in "$REPO_ROOT"/monitoring/alerts/*.yml; do cp "$f" "$WORK/rules/alerts-$(basename "$f")"; done
+  chmod -R a+rX "$WORK"
+  run prometheus "$PROMETHEUS_IMAGE" -v "$WORK/prometheus.yml:/etc/prometheus/snapshot.yml:ro" \
+    -v "$WORK/rules:/etc/prometheus/rules:ro" -p 127.0.0.1::9090 -- \
     --config.file=/etc/prometheus/snapshot.yml --storage.tsdb.path=/prometheus
   wait_healthy prometheus 60
   PROM_URL="http://$(docker port "$PREFIX-prometheus" 9090/tcp | head -1)"
@@ -219,7 +233,7 @@ kubelet_from_sources() {
   cadvisor="$modcache/github.com/google/cadvisor@$cadvisor_version"
   [ -f "$cadvisor/metrics/prometheus.go" ] || return 1
   {
-    grep -oP 'name:\s+"\Kcontainer_[a-z0-9_]+' "$cadvisor/metrics/prometheus.go"
+    grep -oP '(name:\s+|NewDesc\()"\Kcontainer_[a-z0-9_]+' "$cadvisor/metrics/prometheus.go"
     grep -oP 'NewDesc\("\K[a-z0-9_]+' "$k8s/pkg/kubelet/metrics/collectors/resource_metrics.go"
     awk '/Subsystem:/ { gsub(/[",]/, "", $2); sub_ = $2 } /Name:/ && sub_ != "" { gsub(/[",]/, "", $2); print sub_ "_" $2; sub_ = "" }' \
       "$k8s/pkg/kubelet/prober/prober_manager.go"
@@ -238,7 +252,8 @@ sources = json.loads((work / "sources.json").read_text())
 names = {}
 for source in sources:
     for n in (work / f"{source['id']}.names").read_text().split():
-        names.setdefault(n, []).append(source["id"])
+        if source["id"] not in names.setdefault(n, []):
+            names[n].append(source["id"])
 lines = [
     "# Metric names the monitoring may use: tests/static/test_monitoring.py fails when a rule or a",
     "# dashboard uses a name that is not listed here. Generated by scripts/metrics-snapshot.sh from",
@@ -293,15 +308,22 @@ main() {
   sleep 8
   for v in "${available[@]}"; do
     curl -sf --max-time 10 "http://${endpoints[$v]}/metrics" >"$WORK/$v.metrics" || die "GET /metrics of $v failed"
-    stored_names "{job=\"laravel-app\", pod=\"$v\"}" >"$WORK/scrape-$v.names"
+    # the app's own series: without up and scrape_*, which Prometheus adds to every target,
+    # and without what the rules wrote (level:metric:operation names, ALERTS*)
+    stored_names "{job=\"laravel-app\", pod=\"$v\"}" | grep -vE '^(up|scrape_[a-z_]+|ALERTS.*|.*:.*)$' \
+      >"$WORK/scrape-$v.names" || true
     [ -s "$WORK/scrape-$v.names" ] || die "Prometheus stored no series of $v (see KEEP=1)"
-    exposition_names --declared <"$WORK/$v.metrics" | sort -u | comm -23 - "$WORK/scrape-$v.names" >"$WORK/declared-$v.names"
-    SOURCES+=("scrape-$v|Prometheus 2.53 scraped /metrics of laravel-k8s-showcase/$v:$APP_VERSION (real Redis, MariaDB, queue worker) after bounded traffic; names it stored")
+    LC_ALL=C sort -u -o "$WORK/scrape-$v.names" "$WORK/scrape-$v.names"
+    exposition_names --declared <"$WORK/$v.metrics" | LC_ALL=C sort -u \
+      | LC_ALL=C comm -23 - "$WORK/scrape-$v.names" >"$WORK/declared-$v.names"
+    local via=""
+    [ "$v" != fpm ] || via=" through $NGINX_IMAGE"
+    SOURCES+=("scrape-$v|Prometheus 2.53 scraped /metrics of laravel-k8s-showcase/$v:$APP_VERSION$via (real Redis, MariaDB, queue worker) after bounded traffic; names it stored")
     if [ -s "$WORK/declared-$v.names" ]; then
       SOURCES+=("declared-$v|declared by a # TYPE line of the same /metrics response, no sample yet in this scrape")
     fi
   done
-  stored_names '{job="prometheus"}' >"$WORK/prometheus.names"
+  stored_names '{job="prometheus"}' | grep -vE '^(ALERTS.*|.*:.*)$' >"$WORK/prometheus.names"
   stored_names '{job="laravel-app"}' | grep -E '^(up|scrape_[a-z_]+)$' >>"$WORK/prometheus.names" || true
   SOURCES+=("prometheus|Prometheus 2.53 scraping itself, plus the series it synthesizes per target (up, scrape_*)")
 

@@ -275,17 +275,12 @@ def laravel_panels(b: Board) -> None:
         ],
         unit="s",
     )
+    hits = f"sum by (store) (rate(laravel_cache_hits_total{{{SEL}}}[$__rate_interval]))"
+    misses = f"sum by (store) (rate(laravel_cache_misses_total{{{SEL}}}[$__rate_interval]))"
     b.panel(
         "Cache hit ratio",
-        "laravel_cache_hits_total / (hits + misses) per store.",
-        [
-            (
-                f"sum by (store) (rate(laravel_cache_hits_total{{{SEL}}}[$__rate_interval])) / ("
-                f"sum by (store) (rate(laravel_cache_hits_total{{{SEL}}}[$__rate_interval])) + "
-                f"sum by (store) (rate(laravel_cache_misses_total{{{SEL}}}[$__rate_interval])))",
-                "{{store}}",
-            )
-        ],
+        "laravel_cache_hits_total / (hits + misses) per store (a store without misses yet counts 0).",
+        [(f"{hits} / ({hits} + ({misses} or {hits} * 0))", "{{store}}")],
         unit="percentunit",
         minimum=0,
     )
