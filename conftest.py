@@ -19,6 +19,7 @@ pytest_plugins = [
     "fixtures.database",
     "fixtures.cluster",
     "fixtures.app",
+    "fixtures.prometheus",
 ]
 
 TIERS = ("static", "app", "container", "k8s")

@@ -1,0 +1,234 @@
+"""Observability on the kind cluster: Prometheus (k8s/monitoring) scrapes the app after bounded
+traffic, every dashboard query runs against it, the rules are loaded, and an alert fires from a
+real condition."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.repo import ROOT
+
+pytestmark = [pytest.mark.k8s, pytest.mark.slow]
+
+NAMESPACE = "laravel"
+MONITORING = ROOT / "monitoring"
+DASHBOARDS = MONITORING / "grafana" / "dashboards"
+# what Grafana would send for the dashboards' variables on this cluster
+LIVE_VARIABLES = {"namespace": NAMESPACE, "pod": ".*", "__rate_interval": "1m", "__interval": "15s", "__range": "1h"}
+TRAFFIC_REQUESTS = 60
+
+
+def contract_names(prefixes: tuple[str, ...], source: str) -> list[str]:
+    """Names with these prefixes that the metrics snapshot saw in a real scrape of `source`."""
+    names = []
+    for line in (MONITORING / "exported-metrics.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, sources = line.split()
+            if name.startswith(prefixes) and source in sources.split(","):
+                names.append(name)
+    return names
+
+
+def live_expr(expr: str) -> str:
+    def sub(m: re.Match) -> str:
+        name = next(g for g in m.groups() if g)
+        return LIVE_VARIABLES.get(name, m.group(0))
+
+    return re.sub(r"\$\{(\w+)(?::[^}]*)?\}|\$(\w+)|\[\[(\w+)\]\]", sub, expr)
+
+
+def panels(path: Path) -> list[dict]:
+    out = []
+
+    def walk(items):
+        for p in items:
+            if p.get("type") != "row":
+                out.append(p)
+            walk(p.get("panels", []))
+
+    walk(json.loads(path.read_text())["panels"])
+    return out
+
+
+def runtime_of(panel: dict) -> str | None:
+    """The runtime a panel is about when it only makes sense with that runtime deployed."""
+    text = " ".join(t["expr"] for t in panel["targets"])
+    if 'runtime="swoole"' in text:
+        return "swoole"  # the Swoole / FPM ratio needs both runtimes
+    if "swoole_" in text:
+        return "swoole"
+    if "php_fpm_pool" in text:
+        return "fpm"
+    return None
+
+
+def drive_traffic(app) -> None:
+    """Bounded traffic through the Ingress that touches every recorded code path."""
+    with app.http() as http:
+        for _ in range(TRAFFIC_REQUESTS):
+            http.get(app.url("/api/ping"), timeout=10)
+        http.get(app.url("/api/tasks"), timeout=10)
+        http.get(app.url("/api/tasks/999999"), headers={"Accept": "application/json"}, timeout=10)
+        http.post(app.url("/api/auth/login"), json={"email": "nobody@example.com", "password": "wrong-password"},
+                  headers={"Accept": "application/json"}, timeout=10)
+        http.post(app.url("/api/jobs"), json={"numbers": [1, 2, 3]}, headers={"Accept": "application/json"}, timeout=10)
+
+
+@pytest.fixture
+def scraped_app(ready_app, prometheus):
+    """The app after bounded traffic, once Prometheus has scraped that traffic."""
+    before = prometheus.query(f'sum(http_requests_total{{namespace="{NAMESPACE}", route="api/ping"}})')
+    start = float(before[0]["value"][1]) if before else 0.0
+    drive_traffic(ready_app)
+    prometheus.wait_for(
+        f'sum(http_requests_total{{namespace="{NAMESPACE}", route="api/ping"}})',
+        lambda r: bool(r) and float(r[0]["value"][1]) >= start + TRAFFIC_REQUESTS,
+        timeout=120,
+    )
+    return ready_app
+
+
+@pytest.mark.criterion("metrics-collected", "custom-prometheus-metrics", "php-laravel-metrics")
+def test_prometheus_has_scraped_the_app_request_queue_db_and_cache_series(scraped_app, prometheus, variant, record_metric):
+    expected = [
+        f'app_info{{namespace="{NAMESPACE}", runtime="{variant}"}}',
+        f'http_request_duration_seconds_bucket{{namespace="{NAMESPACE}", route="api/ping"}}',
+        f'http_requests_total{{namespace="{NAMESPACE}", status="404"}}',
+        f'laravel_db_query_duration_seconds_bucket{{namespace="{NAMESPACE}"}}',
+        f'laravel_cache_hits_total{{namespace="{NAMESPACE}"}}',
+        f'laravel_cache_misses_total{{namespace="{NAMESPACE}"}}',
+        f'laravel_queue_size{{namespace="{NAMESPACE}"}}',
+    ]
+    empty = [e for e in expected if not prometheus.query(e)]
+    assert not empty, f"no series in Prometheus for: {empty}"
+    processed = prometheus.wait_for(
+        f'laravel_queue_jobs_processed_total{{namespace="{NAMESPACE}"}}', bool, timeout=120
+    )
+    assert {s["metric"].get("exported_job") for s in processed} >= {"App\\Jobs\\GenerateReport"}
+    series = prometheus.query(f'count({{job="laravel-app", namespace="{NAMESPACE}"}})')
+    record_metric("metrics-collected", "app_series_in_prometheus", float(series[0]["value"][1]), "series")
+
+
+@pytest.mark.criterion("metrics-collected", "fpm-swoole-metrics", "swoole-metrics")
+def test_prometheus_has_every_runtime_specific_series_of_the_poc(scraped_app, prometheus, variant):
+    prefixes = ("opcache_", "php_fpm_pool_") if variant == "fpm" else ("opcache_", "swoole_")
+    names = contract_names(prefixes, f"scrape-{variant}")
+    if variant == "fpm":
+        assert len(names) >= 20, names
+    elif not names:
+        pytest.fail("monitoring/exported-metrics.txt has no scrape of the Swoole variant: run "
+                    "scripts/metrics-snapshot.sh where its image exists", pytrace=False)
+    pods = {p["metadata"]["name"] for p in scraped_app.pods("web")}
+    missing = {}
+    for name in names:
+        seen = {s["metric"]["pod"] for s in prometheus.query(f'{name}{{namespace="{NAMESPACE}"}}')}
+        if not pods <= seen:
+            missing[name] = sorted(pods - seen)
+    assert not missing, f"series missing for Ready web pods: {missing}"
+
+
+@pytest.mark.criterion("grafana-comparison-dashboard")
+def test_every_dashboard_query_runs_against_the_cluster_prometheus(scraped_app, prometheus, variant, record_metric):
+    # the recording rules' 5m windows need a few evaluations after the traffic
+    prometheus.wait_for(
+        f'namespace_runtime:cpu_seconds_per_request:ratio5m{{namespace="{NAMESPACE}", runtime="{variant}"}}',
+        bool,
+        timeout=180,
+    )
+    errors, without_data, proven, total = [], [], 0, 0
+    for path in sorted(DASHBOARDS.glob("*.json")):
+        other = {"fpm": "swoole", "swoole": "php-fpm"}[variant]
+        dashboard_applies = not path.name.startswith(other)
+        for panel in panels(path):
+            total += 1
+            has_data = False
+            for target in panel["targets"]:
+                result, error = prometheus.try_query(live_expr(target["expr"]))
+                if error:
+                    errors.append(f"{path.name} / {panel['title']} / {target['refId']}: {error}")
+                has_data = has_data or bool(result)
+            applies = dashboard_applies and runtime_of(panel) in (None, variant)
+            if has_data:
+                proven += 1
+            elif applies:
+                without_data.append(f"{path.name} / {panel['title']}")
+    record_metric("grafana-comparison-dashboard", f"panels_with_live_data_{variant}", proven, "panels")
+    record_metric("grafana-comparison-dashboard", "panels_total", total, "panels")
+    assert not errors, "queries that Prometheus rejected:\n" + "\n".join(errors)
+    assert not without_data, f"panels of the deployed {variant} variant without data:\n" + "\n".join(without_data)
+
+
+def rule_groups_in_repo() -> dict[str, int]:
+    groups = {}
+    for path in sorted(MONITORING.rglob("*.yml")):
+        if "tests" in path.relative_to(MONITORING).parts:
+            continue
+        doc = yaml.safe_load(path.read_text())
+        if isinstance(doc, dict) and "groups" in doc:
+            groups.update({g["name"]: len(g["rules"]) for g in doc["groups"]})
+    return groups
+
+
+@pytest.mark.criterion("alerting", "metrics-collected")
+def test_prometheus_loaded_every_rule_and_scrapes_the_kubelets_and_the_app(ready_app, prometheus):
+    expected = rule_groups_in_repo()
+    deadline = time.monotonic() + 90
+    while True:
+        groups = {g["name"]: g for g in prometheus.rules()}
+        evaluated = all(g.get("lastEvaluation", "").startswith("20") for g in groups.values())
+        if (set(groups) >= set(expected) and evaluated) or time.monotonic() > deadline:
+            break
+        time.sleep(5)
+    assert {name: len(groups[name]["rules"]) for name in expected if name in groups} == expected
+    unhealthy = [f"{g}/{r.get('name')}: {r.get('lastError')}" for g, grp in groups.items() for r in grp["rules"]
+                 if r.get("health") != "ok"]
+    assert not unhealthy, unhealthy
+
+    targets = prometheus.targets()
+    by_job: dict[str, list[dict]] = {}
+    for t in targets:
+        by_job.setdefault(t["labels"]["job"], []).append(t)
+    down = [f"{t['labels']['job']} {t['scrapeUrl']}: {t['lastError']}" for t in targets if t["health"] == "down"]
+    assert {"prometheus", "laravel-app", "kubelet-cadvisor", "kubelet-resource", "kubelet-probes"} <= set(by_job), by_job.keys()
+    assert not down, down
+    web_pods = {p["metadata"]["name"] for p in ready_app.pods("web")}
+    scraped_pods = {t["labels"].get("pod") for t in by_job["laravel-app"] if t["health"] == "up"}
+    assert web_pods <= scraped_pods, f"web pods not scraped: {web_pods - scraped_pods}"
+
+
+@pytest.mark.criterion("alerting")
+def test_a_container_restart_drives_kube_container_restarting_to_firing(ready_app, prometheus, record_metric):
+    workers = ready_app.pods("worker")
+    assert workers, "no Ready queue worker pod"
+    pod = workers[0]["metadata"]["name"]
+
+    def restarts(p: dict) -> int:
+        return next(c["restartCount"] for c in p["status"]["containerStatuses"] if c["name"] == "worker")
+
+    restarts_before = restarts(workers[0])
+    # queue:work stops on SIGTERM; the kubelet starts the container again (restartPolicy Always)
+    killed_at = time.time()
+    ready_app.kubectl("exec", pod, "-c", "worker", "--", "sh", "-c", "kill -TERM 1", check=False, timeout=60)
+    deadline = time.monotonic() + 300
+    firing = []
+    while time.monotonic() < deadline:
+        firing = [a for a in prometheus.alerts()
+                  if a["labels"].get("alertname") == "KubeContainerRestarting" and a["labels"].get("pod") == pod
+                  and a["state"] == "firing"]
+        if firing:
+            break
+        time.sleep(10)
+    assert restarts(ready_app.get("pod", pod)) > restarts_before, "the worker container did not restart"
+    assert firing, f"KubeContainerRestarting did not fire for {pod} within 300 s"
+    alert = firing[0]
+    assert alert["labels"]["severity"] == "warning"
+    assert alert["labels"]["namespace"] == NAMESPACE
+    assert alert["annotations"]["runbook_url"] == "docs/runbook.md#kubecontainerrestarting"
+    assert alert["annotations"]["summary"] == f"Container {alert['labels']['container']} of {NAMESPACE}/{pod} restarted."
+    record_metric("alerting", "restart_to_firing_seconds", time.time() - killed_at, "s")
