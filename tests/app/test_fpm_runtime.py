@@ -55,7 +55,9 @@ def test_promtool_accepts_a_real_metrics_scrape_from_the_fpm_pool(fpm_app):
     assert 0 < values["opcache_statistics_hit_rate"] <= 1
     assert values["opcache_memory_usage_used_memory"] > 0
     assert values['php_fpm_pool_processes_max{pool="www"}'] >= 2
-    assert values['php_fpm_pool_processes_active{pool="www"}'] >= 1  # the worker answering this scrape
+    pool = {k: values[f'php_fpm_pool_processes_{k}{{pool="www"}}'] for k in ("total", "active", "idle")}
+    assert pool["total"] >= 1
+    assert pool["active"] + pool["idle"] == pool["total"]  # FPM's scoreboard (the master updates it each second)
     assert values['php_fpm_pool_accepted_connections_total{pool="www"}'] >= 6
     version = fpm_app.fpm.image.rsplit(":", 1)[1]
     assert values[f'app_info{{runtime="fpm",version="{version}"}}'] == 1

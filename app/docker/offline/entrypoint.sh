@@ -13,6 +13,7 @@
 #   PHP_FPM_MAX_CHILDREN_CAP  upper bound of the formula (default 32)
 #   PHP_FPM_DEFAULT_MEMORY_MB memory assumed when the container has no limit (default 512)
 #   APP_CONFIG_CACHE          "false" skips config:cache (local development)
+#   PHP_OPCACHE_PRELOAD       preload script for FPM (default /app/bootstrap/preload.php, empty = off)
 set -o errexit -o nounset -o pipefail
 
 json_log() { # level message
@@ -75,6 +76,8 @@ main() {
   export PHP_FPM_SLOWLOG_TIMEOUT=${PHP_FPM_SLOWLOG_TIMEOUT:-5s}
   export PHP_FPM_PROCESS_CONTROL_TIMEOUT=${PHP_FPM_PROCESS_CONTROL_TIMEOUT:-30s}
   export PHP_FPM_LOG_LEVEL=${PHP_FPM_LOG_LEVEL:-warning}
+  # opcache.preload (php.ini); PHP_OPCACHE_PRELOAD= (empty) turns it off
+  export PHP_OPCACHE_PRELOAD=${PHP_OPCACHE_PRELOAD-/app/bootstrap/preload.php}
   size_fpm_pool
   cache_config
   exec "$@"

@@ -5,13 +5,14 @@ use Monolog\Handler\StreamHandler;
 
 return [
 
-    // Supported: "stderr" (one JSON object per line on the process's stderr), "null".
+    // Supported: "stderr" (one JSON object per line on the process's stderr), "discard".
+    // ("null" cannot name a channel: env() turns the string "null" into PHP null.)
     // Containers log to stderr only; FPM relays worker stderr unchanged (decorate_workers_output = no).
     'default' => env('LOG_CHANNEL', 'stderr'),
 
-    // Where deprecation warnings go ("null" drops them).
+    // Where deprecation warnings go ("discard" drops them).
     'deprecations' => [
-        'channel' => env('LOG_DEPRECATIONS_CHANNEL', 'null'),
+        'channel' => env('LOG_DEPRECATIONS_CHANNEL', 'discard'),
         'trace' => false,
     ],
 
@@ -26,7 +27,7 @@ return [
                 'stream' => env('LOG_STREAM', 'php://stderr'),
             ],
         ],
-        'null' => [
+        'discard' => [
             'driver' => 'monolog',
             'handler' => Monolog\Handler\NullHandler::class,
         ],

@@ -37,7 +37,7 @@ class MetricsServiceProvider extends ServiceProvider
             };
         });
         $this->app->singleton('metrics.storage.shared', fn ($app) => new RedisStorage(
-            $app['redis']->connection(config('metrics.redis_connection')),
+            fn () => $app['redis']->connection(config('metrics.redis_connection')),
             (string) config('metrics.prefix'),
         ));
         $this->app->bind(Storage::class, fn ($app) => $app['metrics.storage.local']);

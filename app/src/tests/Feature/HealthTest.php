@@ -26,7 +26,16 @@ class HealthTest extends TestCase
         DB::listen(function () use (&$queries) {
             $queries++;
         });
-        config(['database.connections.mysql.port' => self::DEAD_PORT, 'database.redis.default.port' => self::DEAD_PORT]);
+        // both dependencies unreachable, nothing connected yet: liveness must not care
+        config([
+            'database.connections.mysql.port' => self::DEAD_PORT,
+            'database.redis.default.port' => self::DEAD_PORT,
+            'database.redis.cache.port' => self::DEAD_PORT,
+        ]);
+        DB::purge('mysql');
+        foreach (['redis', 'cache', 'cache.store', 'queue', 'metrics.storage.shared'] as $service) {
+            $this->app->forgetInstance($service);
+        }
 
         $this->getJson('/health')->assertOk()->assertJsonPath('status', 'ok');
         $this->assertSame(0, $queries);
@@ -47,10 +56,9 @@ class HealthTest extends TestCase
     public function test_ready_is_503_with_the_redis_checks_failing_when_redis_is_unreachable(): void
     {
         config(['database.redis.default.port' => self::DEAD_PORT, 'database.redis.cache.port' => self::DEAD_PORT]);
-        $this->app->forgetInstance('redis');
-        $this->app->forgetInstance('cache');
-        $this->app->forgetInstance('cache.store');
-        $this->app->forgetInstance('queue');
+        foreach (['redis', 'cache', 'cache.store', 'queue', 'metrics.storage.shared'] as $service) {
+            $this->app->forgetInstance($service);
+        }
 
         $response = $this->getJson('/ready');
 
