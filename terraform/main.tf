@@ -12,23 +12,27 @@ locals {
     tolist(fileset(local.monitoring_dir, "alerts/*.yml")),
   )
   rule_files = { for f in local.rule_paths : replace(f, "/", "-") => file("${local.monitoring_dir}/${f}") }
+
+  kubeconfig_path    = var.create_cluster ? module.k8s_cluster[0].kubeconfig_path : var.kubeconfig_path
+  kubeconfig_context = var.create_cluster ? module.k8s_cluster[0].kubeconfig_context : var.kubeconfig_context
 }
 
 provider "kubernetes" {
-  # Unknown until the cluster exists: the provider is configured once the kubeconfig is written.
-  config_path    = module.k8s_cluster.kubeconfig_path
-  config_context = module.k8s_cluster.kubeconfig_context
+  # Unknown until a new cluster exists: the provider is configured once the kubeconfig is written.
+  config_path    = local.kubeconfig_path
+  config_context = local.kubeconfig_context
 }
 
 provider "helm" {
   kubernetes = {
-    config_path    = module.k8s_cluster.kubeconfig_path
-    config_context = module.k8s_cluster.kubeconfig_context
+    config_path    = local.kubeconfig_path
+    config_context = local.kubeconfig_context
   }
 }
 
 module "k8s_cluster" {
   source = "./modules/k8s-cluster"
+  count  = var.create_cluster ? 1 : 0
 
   cluster_name    = var.cluster_name
   node_image      = var.node_image

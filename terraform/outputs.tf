@@ -1,21 +1,21 @@
 output "cluster_name" {
-  description = "Name of the kind cluster."
-  value       = module.k8s_cluster.cluster_name
+  description = "Name of the kind cluster Terraform created (null with create_cluster = false)."
+  value       = var.create_cluster ? module.k8s_cluster[0].cluster_name : null
 }
 
 output "kubeconfig_path" {
   description = "kubeconfig of the cluster: export KUBECONFIG=<this> for kubectl and scripts/deploy.sh."
-  value       = module.k8s_cluster.kubeconfig_path
+  value       = local.kubeconfig_path
 }
 
 output "kubeconfig_context" {
-  description = "Context of the cluster in the kubeconfig."
-  value       = module.k8s_cluster.kubeconfig_context
+  description = "Context of the cluster in the kubeconfig (null: its current context)."
+  value       = local.kubeconfig_context
 }
 
 output "host_endpoints" {
-  description = "Loopback address:port on the host for each mapped node port (80 ingress HTTP, 443 HTTPS, 30080 NodePort)."
-  value       = module.k8s_cluster.host_endpoints
+  description = "Loopback address:port on the host for each mapped node port of a cluster Terraform created (80 ingress HTTP, 443 HTTPS, 30080 NodePort)."
+  value       = var.create_cluster ? module.k8s_cluster[0].host_endpoints : {}
 }
 
 output "namespaces" {

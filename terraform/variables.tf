@@ -16,8 +16,25 @@ variable "kind_binary" {
   default     = "kind"
 }
 
+variable "create_cluster" {
+  description = "Create the kind cluster (module k8s-cluster); false deploys onto an existing cluster given by kubeconfig_path, such as the one scripts/cluster/up.sh made."
+  type        = bool
+  default     = true
+}
+
 variable "kubeconfig_path" {
-  description = "Where the cluster's kubeconfig is written; null means .terraform/kind-<cluster_name>.kubeconfig in the working directory."
+  description = "With create_cluster, where the new cluster's kubeconfig is written (null: .terraform/kind-<cluster_name>.kubeconfig in the working directory); without, the existing cluster's kubeconfig."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.create_cluster || var.kubeconfig_path != null
+    error_message = "kubeconfig_path is required when create_cluster is false."
+  }
+}
+
+variable "kubeconfig_context" {
+  description = "Context of an existing cluster's kubeconfig (create_cluster = false); null uses its current context."
   type        = string
   default     = null
 }

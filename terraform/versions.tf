@@ -1,5 +1,5 @@
 terraform {
-  required_version = ">= 1.5.0"
+  required_version = ">= 1.9.0" # validation across variables
 
   # Offline, scripts/terraform-providers.sh builds these versions from the Go module proxy into
   # a filesystem mirror; online, `terraform init` takes them from the registry.

@@ -194,7 +194,7 @@ def test_the_root_module_plans_the_cluster_its_isolation_and_prometheus_from_the
     changes = {rc["address"]: rc["change"] for rc in plan["resource_changes"]}
     creates = {a for a, c in changes.items() if c["actions"] == ["create"]}
 
-    cluster = changes["module.k8s_cluster.terraform_data.this"]["after"]
+    cluster = changes["module.k8s_cluster[0].terraform_data.this"]["after"]
     assert cluster["input"]["node_image"] == image
     kind_config = yaml.safe_load(cluster["triggers_replace"][2])
     mappings = kind_config["nodes"][0]["extraPortMappings"]

@@ -221,7 +221,11 @@ resource "kubernetes_deployment_v1" "this" {
             }
           }
 
+          # the provider sends runAsNonRoot=false unless set: the restricted standard rejects that
           security_context {
+            run_as_non_root            = true
+            run_as_user                = 65534
+            run_as_group               = 65534
             allow_privilege_escalation = false
             read_only_root_filesystem  = true
             capabilities {
