@@ -12,7 +12,8 @@
 #   PHP_FPM_RESERVED_MB       memory kept for the master, OPcache/APCu and headroom (default 192)
 #   PHP_FPM_MAX_CHILDREN_CAP  upper bound of the formula (default 32)
 #   PHP_FPM_DEFAULT_MEMORY_MB memory assumed when the container has no limit (default 512)
-#   APP_CONFIG_CACHE          "false" skips config:cache (local development)
+#   CONFIG_CACHE_ON_START     "false" skips config:cache (local development). Not APP_CONFIG_CACHE:
+#                             Laravel reads that one as the path of the cached config file
 #   PHP_OPCACHE_PRELOAD       preload script for FPM (default /app/bootstrap/preload.php, empty = off)
 set -o errexit -o nounset -o pipefail
 
@@ -57,7 +58,7 @@ size_fpm_pool() {
 }
 
 cache_config() {
-  [ "${APP_CONFIG_CACHE:-true}" != "false" ] || return 0
+  [ "${CONFIG_CACHE_ON_START:-true}" != "false" ] || return 0
   local out
   if ! out=$(php /app/artisan config:cache 2>&1); then
     json_log warning "config:cache failed, serving uncached: $(printf '%s' "$out" | tr '\n' ' ' | cut -c1-300)"
