@@ -20,6 +20,7 @@ pytest_plugins = [
     "fixtures.cluster",
     "fixtures.app",
     "fixtures.prometheus",
+    "fixtures.web",
 ]
 
 TIERS = ("static", "app", "container", "k8s")

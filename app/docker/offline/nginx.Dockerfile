@@ -14,7 +14,8 @@ RUN apt-get update -qq \
  && groupadd --gid 1000 app && useradd --uid 1000 --gid 1000 --no-create-home --shell /usr/sbin/nologin app \
  && chown -R 1000:1000 /var/lib/nginx /var/log/nginx
 COPY nginx.conf /etc/nginx/templates/nginx.conf
-COPY --chmod=0755 nginx/entrypoint.sh /usr/local/bin/nginx-entrypoint
+# the entrypoint keeps its 0755 mode from git (legacy builder: no COPY --chmod)
+COPY nginx/entrypoint.sh /usr/local/bin/nginx-entrypoint
 COPY src/public/ /app/public/
 USER 1000:1000
 EXPOSE 8080

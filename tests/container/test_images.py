@@ -1,0 +1,67 @@
+"""The runtime images, running: non-root processes, healthy HEALTHCHECKs, size budgets, no secrets."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from fixtures.php_app import docker, image
+from fixtures.web import container_uids
+
+pytestmark = pytest.mark.container
+
+# uncompressed, as `docker image inspect` reports (MB = 10^6 bytes)
+BUDGETS_MB = {("offline", "fpm"): 250, ("online", "fpm"): 150, ("online", "swoole"): 160}
+SECRET_KEYS = re.compile(r"(PASSWORD|SECRET|APP_KEY|TOKEN)", re.IGNORECASE)
+
+
+@pytest.mark.criterion("dockerfile-multistage", "alpine-images")
+def test_the_runtime_image_is_within_its_size_budget(variant, capabilities, app_images, record_metric):
+    reason = capabilities.variant_skip_reason(variant)
+    if reason:
+        pytest.skip(reason)
+    tag = image(variant)
+    size_mb = int(docker("image", "inspect", "-f", "{{.Size}}", tag).stdout) / 1e6
+    budget = BUDGETS_MB[(capabilities.profile, variant)]
+    record_metric("build-time", f"{variant} image size ({capabilities.profile})", round(size_mb, 1), "MB")
+    assert size_mb <= budget, f"{tag} is {size_mb:.0f} MB, budget {budget} MB"
+
+
+@pytest.mark.criterion("non-root")
+def test_every_process_of_the_running_containers_runs_as_a_non_root_user(web):
+    for name, container in web.containers.items():
+        uids = container_uids(container)
+        assert uids, f"no process listed in {name}"
+        root = {proc: uid for proc, uid in uids.items() if uid == 0}
+        assert not root, f"{name} runs processes as root: {root}"
+
+
+@pytest.mark.criterion("docker-healthcheck")
+def test_every_runtime_image_declares_a_healthcheck_that_reports_healthy(web, redis_server, database_server):
+    for name, container in [*web.containers.items(), ("redis", redis_server), ("mariadb", database_server)]:
+        config = json.loads(docker("image", "inspect", "-f", "{{json .Config.Healthcheck}}", container.image).stdout)
+        assert config, f"{container.image} has no HEALTHCHECK"
+        assert config["Test"][0] in ("CMD", "CMD-SHELL"), config
+        assert config.get("Timeout", 0) > 0, f"{container.image}: HEALTHCHECK without a timeout can hang (trap 6)"
+        status = docker("inspect", "-f", "{{.State.Health.Status}}", container.name).stdout.strip()
+        assert status == "healthy", f"{name}: {status}"
+
+
+@pytest.mark.criterion("secrets", "config-env")
+def test_no_secret_value_is_baked_into_an_image_layer_env_or_history(variant, capabilities, app_images):
+    reason = capabilities.variant_skip_reason(variant)
+    if reason:
+        pytest.skip(reason)
+    tags = [image(variant), *([image("nginx"), image("worker")] if variant == "fpm" else [])]
+    for tag in tags:
+        env = json.loads(docker("image", "inspect", "-f", "{{json .Config.Env}}", tag).stdout) or []
+        baked = [e for e in env if SECRET_KEYS.search(e.split("=", 1)[0]) and e.split("=", 1)[1]]
+        assert not baked, f"{tag} bakes secret env: {baked}"
+        history = docker("history", "--no-trunc", "--format", "{{.CreatedBy}}", tag).stdout
+        assigned = re.findall(r"\b(\w*(?:PASSWORD|SECRET|APP_KEY|TOKEN)\w*)=(\S+)", history)
+        assert not [a for a in assigned if a[1] not in ("", '""')], f"{tag} history sets secrets: {assigned}"
+        listing = docker("run", "--rm", "--entrypoint", "sh", tag, "-c",
+                         "ls -a /app 2>/dev/null; cat /app/.env 2>/dev/null | head -1").stdout.split()
+        assert ".env" not in listing, f"{tag} ships an .env file"

@@ -1,0 +1,201 @@
+"""The offline Prometheus image, the cluster configuration and the dashboards, on real containers.
+
+The image runs as non-root and turns healthy; its promtool (2.53, built with Kubernetes service
+discovery, unlike the host's 2.42) accepts monitoring/prometheus/config.yml with the rule files
+exactly as k8s/monitoring mounts them; and, scraping the running app, Prometheus 2.53 executes
+every dashboard query without error, with data for every panel that the container tier can
+feed (the kubelet's cAdvisor series exist only on the cluster).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+from fixtures.php_app import Container, docker, start_container, wait_healthy
+from fixtures.web import container_uids, free_port
+from tests.repo import ROOT
+
+pytestmark = pytest.mark.container
+
+MONITORING = ROOT / "monitoring"
+IMAGE = "laravel-k8s-showcase/prometheus:2.53"
+# panels whose series come from the kubelet (cAdvisor) only: no kubelet outside the cluster
+KUBELET_PANELS = {
+    "CPU by container", "Memory by container and limit", "CPU cores", "Memory working set",
+    "CPU per request", "Memory per request/s",
+}
+SCRAPE_INTERVAL = 2
+
+
+@pytest.fixture(scope="session")
+def prometheus_image(docker_engine) -> str:
+    proc = subprocess.run(
+        [str(ROOT / "scripts" / "build-prometheus-image.sh")], capture_output=True, text=True, timeout=900
+    )
+    if proc.returncode != 0:
+        pytest.fail(f"scripts/build-prometheus-image.sh failed: {proc.stderr.strip()[-1500:]}", pytrace=False)
+    tag = proc.stdout.strip().splitlines()[-1]
+    assert tag == IMAGE
+    return tag
+
+
+def cluster_rule_files(into: Path) -> list[Path]:
+    """The rule files under the names k8s/monitoring mounts them (monitoring/kustomization.yaml)."""
+    kustomization = yaml.safe_load((MONITORING / "kustomization.yaml").read_text())
+    generator = next(g for g in kustomization["configMapGenerator"] if g["name"] == "prometheus-rules")
+    into.mkdir(parents=True, exist_ok=True)
+    files = []
+    for entry in generator["files"]:
+        key, _, source = entry.partition("=")
+        shutil.copy(MONITORING / source, into / key)
+        files.append(into / key)
+    return files
+
+
+def world_readable(*paths: Path) -> None:
+    for p in paths:
+        for q in [p, *p.rglob("*")]:
+            q.chmod(0o755 if q.is_dir() else 0o644)
+
+
+@pytest.mark.criterion("docker-healthcheck", "non-root")
+def test_the_prometheus_image_runs_as_non_root_and_reports_healthy(prometheus_image, backend_network):
+    prom = start_container(prometheus_image, "prometheus-health", backend_network)
+    try:
+        wait_healthy(prom, 90)
+        uids = container_uids(prom)
+        assert uids, "docker top listed no process"
+        assert all(uid != 0 for uid in uids.values()), uids
+        assert docker("image", "inspect", "-f", "{{.Config.User}}", prometheus_image).stdout.strip() == "65534:65534"
+    finally:
+        prom.remove()
+
+
+@pytest.mark.criterion("alerting")
+def test_the_images_promtool_accepts_the_cluster_configuration_and_runs_the_unit_tests(prometheus_image, tmp_path):
+    rules = cluster_rule_files(tmp_path / "rules")
+    token = tmp_path / "serviceaccount"
+    token.mkdir()
+    (token / "token").write_text("test-token")
+    (token / "ca.crt").write_text("")
+    world_readable(tmp_path)
+    check = docker(
+        "run", "--rm", "--entrypoint", "promtool",
+        "-v", f"{token}:/var/run/secrets/kubernetes.io/serviceaccount:ro",
+        "-v", f"{tmp_path / 'rules'}:/etc/prometheus/rules:ro",
+        "-v", f"{MONITORING / 'prometheus' / 'config.yml'}:/etc/prometheus/config/config.yml:ro",
+        prometheus_image, "check", "config", "/etc/prometheus/config/config.yml",
+        check=False, timeout=120,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert f"SUCCESS: {len(rules)} rule files found" in check.stdout, check.stdout
+    unit = docker(
+        "run", "--rm", "--entrypoint", "sh", "-v", f"{MONITORING}:/monitoring:ro", "-w", "/monitoring/tests",
+        prometheus_image, "-c", "promtool test rules *.yml",
+        check=False, timeout=300,
+    )
+    assert unit.returncode == 0, unit.stdout + unit.stderr
+    assert unit.stdout.count("SUCCESS") == len(list((MONITORING / "tests").glob("*.yml"))), unit.stdout
+
+
+def panels(path: Path) -> list[dict]:
+    out = []
+
+    def walk(items):
+        for p in items:
+            if p.get("type") != "row":
+                out.append(p)
+            walk(p.get("panels", []))
+
+    walk(json.loads(path.read_text())["panels"])
+    return out
+
+
+def is_for_other_runtime(panel: dict, variant: str) -> bool:
+    text = " ".join(t["expr"] for t in panel["targets"])
+    if variant == "fpm":
+        return 'runtime="swoole"' in text or "swoole_" in text
+    return "php_fpm_pool" in text
+
+
+@pytest.mark.criterion("grafana-comparison-dashboard")
+def test_prometheus_runs_every_dashboard_query_against_the_running_app(
+    prometheus_image, web, variant, backend_network, tmp_path, record_metric
+):
+    target = web.containers["nginx"] if variant == "fpm" else web.containers["swoole"]
+    port = 8080 if variant == "fpm" else 8000
+    cluster_rule_files(tmp_path / "rules")
+    config = {
+        "global": {"scrape_interval": f"{SCRAPE_INTERVAL}s", "scrape_timeout": f"{SCRAPE_INTERVAL}s",
+                   "evaluation_interval": f"{SCRAPE_INTERVAL}s"},
+        "rule_files": ["/etc/prometheus/rules/*.yml"],
+        "scrape_configs": [{
+            "job_name": "laravel-app",
+            "static_configs": [{"targets": [f"{target.alias}:{port}"],
+                                "labels": {"namespace": "container-test", "pod": target.alias}}],
+        }],
+    }
+    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
+    world_readable(tmp_path)
+    api_port = free_port()
+    prom: Container = start_container(
+        prometheus_image, "prometheus", backend_network,
+        command=["--config.file=/etc/prometheus/test.yml", "--storage.tsdb.path=/prometheus"],
+        extra=["-v", f"{tmp_path / 'prometheus.yml'}:/etc/prometheus/test.yml:ro",
+               "-v", f"{tmp_path / 'rules'}:/etc/prometheus/rules:ro", "-p", f"127.0.0.1:{api_port}:9090"],
+    )
+    api = f"http://127.0.0.1:{api_port}/api/v1/query"
+    try:
+        wait_healthy(prom, 90)
+        # bounded traffic through every recorded code path
+        for _ in range(30):
+            web.get("/api/ping")
+        web.get("/ready")  # the readiness check writes and reads the cache: hits
+        web.get("/api/tasks")
+        web.get("/api/tasks/999999")
+        requests.post(web.url("/api/auth/login"), json={"email": "nobody@example.com", "password": "wrong-password"},
+                      headers={"Accept": "application/json"}, timeout=15)
+        deadline = time.monotonic() + 60
+        while not requests.get(api, params={"query": "namespace_runtime:http_requests:rate5m"}, timeout=10).json()["data"]["result"]:
+            assert time.monotonic() < deadline, "the recording rules produced nothing within 60 s"
+            time.sleep(SCRAPE_INTERVAL)
+
+        values = {"namespace": "container-test", "pod": ".*", "__rate_interval": f"{4 * SCRAPE_INTERVAL * 5}s",
+                  "__interval": f"{SCRAPE_INTERVAL}s", "__range": "1h"}
+
+        def live(expr: str) -> str:
+            return re.sub(r"\$\{(\w+)(?::[^}]*)?\}|\$(\w+)",
+                          lambda m: values.get(next(g for g in m.groups() if g), m.group(0)), expr)
+
+        errors, without_data, with_data, total = [], [], 0, 0
+        other = {"fpm": "swoole-", "swoole": "php-fpm-"}[variant]
+        for path in sorted((MONITORING / "grafana" / "dashboards").glob("*.json")):
+            for panel in panels(path):
+                total += 1
+                found = False
+                for t in panel["targets"]:
+                    body = requests.get(api, params={"query": live(t["expr"])}, timeout=30).json()
+                    if body["status"] != "success":
+                        errors.append(f"{path.name} / {panel['title']} / {t['refId']}: {body.get('error')}")
+                    else:
+                        found = found or bool(body["data"]["result"])
+                with_data += found
+                expected = not (path.name.startswith(other) or panel["title"] in KUBELET_PANELS
+                                or is_for_other_runtime(panel, variant))
+                if expected and not found:
+                    without_data.append(f"{path.name} / {panel['title']}")
+        record_metric("grafana-comparison-dashboard", f"panels_with_container_data_{variant}", with_data, "panels")
+        assert not errors, "queries Prometheus 2.53 rejected:\n" + "\n".join(errors)
+        assert not without_data, "panels without data:\n" + "\n".join(without_data) + "\n" + "\n".join(l for l in web.get("/metrics").text.splitlines() if "laravel_" in l)
+        assert total >= 50
+    finally:
+        prom.remove()
