@@ -39,8 +39,11 @@ cluster-delete:
 	scripts/cluster/down.sh
 
 PROFILE ?= auto
+IMAGES_fpm := fpm nginx worker php-test redis mariadb
+IMAGES_swoole := swoole
+IMAGES_both := $(IMAGES_fpm) $(IMAGES_swoole)
 build:
-	scripts/build-images.sh --profile $(PROFILE) --variant $(VARIANT)
+	scripts/build-images.sh --profile $(PROFILE) $(IMAGES_$(VARIANT))
 
 bench: setup
 	benchmarks/compare.sh

@@ -140,6 +140,8 @@ print(json.dumps({
     "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
     "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99),
     "errors": requests - ok,
+    "status": {code: int(n) for code, n in re.findall(r"\[(\d{3})\]\s+(\d+) responses", out)},
+    "error_kinds": re.findall(r"\[(\d+)\]\s+(.+)", out.split("Error distribution:", 1)[1])[:5] if "Error distribution:" in out else [],
     "cpu_pct": 100.0 * cpu_ns / wall_ns, "mem_mib": mem / 1048576,
 }))
 PY
