@@ -129,19 +129,20 @@ run_round() {
   for c in $(containers_of "$variant"); do c1=$((c1 + $(cpu_ns "$c"))); mem=$((mem + $(mem_bytes "$c"))); done
   HEY_OUT="$out" python3 - "$variant" "$round" "$BENCH_REQUESTS" "$(( c1 - c0 ))" "$(( t1 - t0 ))" "$mem" <<'PY'
 import json, os, re, sys
-variant, rnd, requests, cpu_ns, wall_ns, mem = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+variant, rnd, _requested, cpu_ns, wall_ns, mem = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
 out = os.environ["HEY_OUT"]
 def pct(p):
     m = re.search(rf"\s{p}%+ in ([\d.]+) secs", out)
     return float(m.group(1)) * 1000 if m else float("nan")
-ok = sum(int(n) for code, n in re.findall(r"\[(\d{3})\]\s+(\d+) responses", out) if code.startswith(("2", "3")))
+status = {code: int(n) for code, n in re.findall(r"\[(\d{3})\]\s+(\d+) responses", out)}
+failures = re.findall(r"\[(\d+)\]\s+(.+)", out.split("Error distribution:", 1)[1]) if "Error distribution:" in out else []
+ok = sum(n for code, n in status.items() if code.startswith(("2", "3")))
+sent = sum(status.values()) + sum(int(n) for n, _ in failures)  # hey sends -n rounded down to a multiple of -c
 print(json.dumps({
-    "variant": variant, "round": rnd, "requests": requests,
+    "variant": variant, "round": rnd, "requests": sent,
     "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
     "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99),
-    "errors": requests - ok,
-    "status": {code: int(n) for code, n in re.findall(r"\[(\d{3})\]\s+(\d+) responses", out)},
-    "error_kinds": re.findall(r"\[(\d+)\]\s+(.+)", out.split("Error distribution:", 1)[1])[:5] if "Error distribution:" in out else [],
+    "errors": sent - ok, "status": status, "error_kinds": failures[:5],
     "cpu_pct": 100.0 * cpu_ns / wall_ns, "mem_mib": mem / 1048576,
 }))
 PY

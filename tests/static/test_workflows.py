@@ -55,7 +55,7 @@ def make_target_resolves(target: str) -> None:
 
 
 def job_running(workflow: dict, command: str) -> dict:
-    for name, job in workflow["jobs"].items():
+    for job in workflow["jobs"].values():
         if re.search(rf"(^|\s){re.escape(command)}(\s|$)", runs(job)):
             return job
     pytest.fail(f"no job runs `{command}`", pytrace=False)
