@@ -56,12 +56,12 @@ def markdown(summary: dict, meta: dict) -> str:
             lines.append(f"| {variant} | SKIP: {s['skipped']} |||||||||| ")
             continue
         lines.append(
-            f"| {variant} | {s['rps']:.0f} | {s['rps_range'][0]:.0f}–{s['rps_range'][1]:.0f} | {s['p50_ms']:.1f} | "
+            f"| {variant} | {s['rps']:.0f} | {s['rps_range'][0]:.0f}-{s['rps_range'][1]:.0f} | {s['p50_ms']:.1f} | "
             f"{s['p95_ms']:.1f} | {s['p99_ms']:.1f} | {s['cpu_pct']:.0f} | {s['mem_mib']:.0f} | "
             f"{s['rps_per_cpu']:.0f} | {s['requests']} | {s['errors']} |"
         )
     if "ratio" in summary:
-        lines += ["", f"Swoole / FPM throughput per CPU: **{summary['ratio']['swoole_vs_fpm_rps_per_cpu']:.2f}×**"]
+        lines += ["", f"Swoole / FPM throughput per CPU: **{summary['ratio']['swoole_vs_fpm_rps_per_cpu']:.2f}x**"]
     return "\n".join(lines) + "\n"
 
 

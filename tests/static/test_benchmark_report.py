@@ -34,7 +34,7 @@ def test_the_report_takes_medians_and_compares_throughput_per_cpu(tmp_path):
     assert summary["ratio"]["swoole_vs_fpm_rps_per_cpu"] == pytest.approx((850 / 0.75) / 425)
     table = (tmp_path / "results.md").read_text()
     assert "| fpm | 425 |" in table
-    assert "2.67\u00d7" in table
+    assert "2.67x" in table
     svg = ET.parse(tmp_path / "results.svg").getroot()
     assert len([e for e in svg.iter() if e.tag.endswith("rect")]) == 1 + 4  # background + 2 panels x 2 bars
 
