@@ -51,11 +51,12 @@ module "networking" {
     (var.monitoring_namespace) = { pod_security = "restricted" }
   }
   ingress_controller = {
-    namespace       = var.ingress_controller.namespace
-    install         = var.ingress_controller.install
-    chart_version   = var.ingress_controller.chart_version
-    http_host_port  = 80
-    https_host_port = 443
+    namespace        = var.ingress_controller.namespace
+    create_namespace = var.ingress_controller.create_namespace
+    install          = var.ingress_controller.install
+    chart_version    = var.ingress_controller.chart_version
+    http_host_port   = 80
+    https_host_port  = 443
   }
 
   depends_on = [module.k8s_cluster]

@@ -81,9 +81,10 @@ variable "monitoring_namespace" {
 variable "ingress_controller" {
   description = "Traefik: its namespace, and whether Terraform installs it with Helm (online) rather than scripts/cluster/up.sh from k8s/cluster/addons (offline)."
   type = object({
-    namespace     = optional(string, "traefik")
-    install       = optional(bool, false)
-    chart_version = optional(string, "37.1.1")
+    namespace        = optional(string, "traefik")
+    create_namespace = optional(bool, true)
+    install          = optional(bool, false)
+    chart_version    = optional(string, "37.1.1")
   })
   default = {}
 }

@@ -168,7 +168,9 @@ def test_the_root_module_plans_the_cluster_its_isolation_and_prometheus_from_the
     the kubeconfig the cluster resource writes, so one `apply` creates everything."""
     work = tmp_path / "repo"
     shutil.copytree(TF, work / "terraform", ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*"))
-    (work / "monitoring").symlink_to(ROOT / "monitoring")
+    # a snapshot: the assertions compare with what was planned, even if monitoring/ is edited meanwhile
+    monitoring = work / "monitoring"
+    shutil.copytree(ROOT / "monitoring", monitoring)
     env = {
         **os.environ,
         "TF_CLI_CONFIG_FILE": provider_cli_config,
@@ -210,15 +212,15 @@ def test_the_root_module_plans_the_cluster_its_isolation_and_prometheus_from_the
         assert not policy.get("ingress"), policy
         assert not policy.get("egress"), policy
 
-    config = (ROOT / "monitoring" / "prometheus" / "config.yml").read_text()
+    config = (monitoring / "prometheus" / "config.yml").read_text()
     assert changes["module.monitoring.kubernetes_config_map_v1.config"]["after"]["data"] == {
         "config.yml": config
     }
     expected_rules = {
         f"{p.parent.name}-{p.name}": p.read_text()
         for p in [
-            *(ROOT / "monitoring" / "prometheus").glob("*.yml"),
-            *(ROOT / "monitoring" / "alerts").glob("*.yml"),
+            *(monitoring / "prometheus").glob("*.yml"),
+            *(monitoring / "alerts").glob("*.yml"),
         ]
         if p.name != "config.yml"
     }

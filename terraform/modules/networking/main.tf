@@ -3,6 +3,8 @@
 # (ingress-to-web, prometheus-to-web, app egress...) live with the workloads in k8s/base.
 
 locals {
+  ingress_namespace = var.ingress_controller.create_namespace ? kubernetes_namespace_v1.ingress[0].metadata[0].name : var.ingress_controller.namespace
+
   labels = merge(var.labels, { "app.kubernetes.io/managed-by" = "terraform" })
 
   default_deny = { for name, ns in var.namespaces : name => ns if ns.default_deny }
@@ -95,6 +97,8 @@ resource "kubernetes_network_policy_v1" "allow_dns" {
 # The controller's namespace carries no default-deny: the controller takes traffic from
 # outside the cluster on its hostPorts and must reach the API server and every backend.
 resource "kubernetes_namespace_v1" "ingress" {
+  count = var.ingress_controller.create_namespace ? 1 : 0
+
   metadata {
     name = var.ingress_controller.namespace
     labels = merge(local.labels, {
@@ -109,7 +113,7 @@ resource "helm_release" "this" {
   count = var.ingress_controller.install ? 1 : 0
 
   name       = "traefik"
-  namespace  = kubernetes_namespace_v1.ingress.metadata[0].name
+  namespace  = local.ingress_namespace
   repository = var.ingress_controller.chart_repository
   chart      = "traefik"
   version    = var.ingress_controller.chart_version

@@ -10,7 +10,7 @@ output "default_deny_policies" {
 
 output "ingress_namespace" {
   description = "Namespace of the ingress controller."
-  value       = kubernetes_namespace_v1.ingress.metadata[0].name
+  value       = local.ingress_namespace
 }
 
 output "ingress_controller_values" {

@@ -41,9 +41,10 @@ variable "dns_selector" {
 }
 
 variable "ingress_controller" {
-  description = "The ingress controller (Traefik): its namespace is always created here; `install` deploys it with the Traefik Helm chart (online: the chart and the image come from their registries). Offline, scripts/cluster/up.sh installs the same controller from k8s/cluster/addons into this namespace."
+  description = "The ingress controller (Traefik): its namespace is created here unless `create_namespace` is false (scripts/cluster/up.sh already made it); `install` deploys it with the Traefik Helm chart (online: the chart and the image come from their registries). Offline, scripts/cluster/up.sh installs the same controller from k8s/cluster/addons into this namespace."
   type = object({
     namespace        = optional(string, "traefik")
+    create_namespace = optional(bool, true)
     install          = optional(bool, false)
     chart_repository = optional(string, "https://traefik.github.io/charts")
     chart_version    = optional(string, "37.1.1")
