@@ -203,7 +203,16 @@ print("\n".join(sorted(out)))
 ' "$@"
 }
 
-kubectl_bin() { command -v kubectl 2>/dev/null || { [ -x "$LKS_CACHE/bin/kubectl" ] && echo "$LKS_CACHE/bin/kubectl"; }; }
+# kubectl on PATH, or the one scripts/cluster builds for the pinned Kubernetes version
+kubectl_bin() {
+  local version candidate
+  command -v kubectl 2>/dev/null && return 0
+  version=$(source "$REPO_ROOT/scripts/cluster/versions.sh" && echo "$K8S_VERSION")
+  for candidate in "$LKS_CACHE/bin/kubectl" "$LKS_CACHE/k8s/$version/bin/kubectl"; do
+    [ -x "$candidate" ] && { echo "$candidate"; return 0; }
+  done
+  return 1
+}
 
 # kubelet names from a running cluster -> $WORK/kubelet.names; returns 1 when none is reachable
 kubelet_from_cluster() {
