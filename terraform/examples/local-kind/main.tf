@@ -1,5 +1,5 @@
 # A second local kind cluster next to the test tier's: own name and own loopback ports
-# (28080 HTTP, 28443 HTTPS, 28030 -> NodePort 30080), everything else from the root module.
+# (38080 HTTP, 38443 HTTPS, 38030 -> NodePort 30080), everything else from the root module.
 module "lks" {
   source = "../../"
 
@@ -8,9 +8,9 @@ module "lks" {
   kind_binary      = var.kind_binary
   prometheus_image = var.prometheus_image
   port_mappings = [
-    { container_port = 80, host_port = 28080 },
-    { container_port = 443, host_port = 28443 },
-    { container_port = 30080, host_port = 28030 },
+    { container_port = 80, host_port = 38080 },
+    { container_port = 443, host_port = 38443 },
+    { container_port = 30080, host_port = 38030 },
   ]
   ingress_controller = {
     install = var.online
