@@ -59,6 +59,8 @@ go_tools() {
   if ! command -v terraform >/dev/null 2>&1; then
     go_tool terraform "github.com/hashicorp/terraform@$TERRAFORM_VERSION"
   fi
+  # Terraform providers for `terraform validate` offline (filesystem mirror, cached per version)
+  "$REPO_ROOT/scripts/terraform-providers.sh" >/dev/null
 }
 
 main() {
