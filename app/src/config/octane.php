@@ -7,7 +7,7 @@
  * to be installed (the FPM image and the offline profile have none).
  */
 
-$octane = '\\Laravel\\Octane';
+$octane = 'Laravel\\Octane'; // no leading backslash: event names are matched as strings
 $octaneInstalled = class_exists($octane . '\\Octane');
 
 return [

@@ -9,7 +9,8 @@ namespace App\Metrics;
  *   redis  shared by every process (the queue worker writes, any pod's /metrics reads)
  *   scrape computed at scrape time by a collector (OPcache, FPM pool, Swoole, memory, queue size)
  * Types follow the linter of `promtool check metrics`: names ending in _total are counters
- * (or untyped where the value can go down), other monotonic values are gauges.
+ * (or untyped where the value can go down), other monotonic values are gauges, and the POC's
+ * swoole_*_count names are untyped (a gauge or counter may not end in _count).
  */
 final class Definitions
 {
@@ -59,9 +60,9 @@ final class Definitions
             'swoole_task_worker_num' => ['gauge', 'Swoole task workers.', [], 'scrape'],
             'swoole_tasking_num' => ['gauge', 'Tasks being processed.', [], 'scrape'],
             'swoole_connection_num' => ['gauge', 'Open connections.', [], 'scrape'],
-            'swoole_accept_count' => ['gauge', 'Connections accepted since start (monotonic).', [], 'scrape'],
-            'swoole_close_count' => ['gauge', 'Connections closed since start (monotonic).', [], 'scrape'],
-            'swoole_request_count' => ['gauge', 'Requests received since start (monotonic).', [], 'scrape'],
+            'swoole_accept_count' => ['untyped', 'Connections accepted since start (monotonic).', [], 'scrape'],
+            'swoole_close_count' => ['untyped', 'Connections closed since start (monotonic).', [], 'scrape'],
+            'swoole_request_count' => ['untyped', 'Requests received since start (monotonic).', [], 'scrape'],
             'swoole_memory_usage' => ['gauge', 'Memory used by the HTTP workers, bytes (sum over workers).', [], 'scrape'],
             'swoole_memory_peak' => ['gauge', 'Peak memory of the HTTP workers, bytes (sum over workers).', [], 'scrape'],
             'swoole_worker_utilization' => ['gauge', 'Busy HTTP workers, percent 0..100.', [], 'scrape'],

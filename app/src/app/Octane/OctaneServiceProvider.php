@@ -2,7 +2,7 @@
 
 namespace App\Octane;
 
-use App\Metrics\Registry;
+use App\Metrics\Storage\MemoryStorage;
 use Illuminate\Support\ServiceProvider;
 use Laravel\Octane\Facades\Octane;
 
@@ -18,7 +18,11 @@ class OctaneServiceProvider extends ServiceProvider
         if (! extension_loaded('swoole') || config('metrics.storage') !== 'swoole') {
             return;
         }
-        $this->app->singleton('metrics.storage.local', fn () => new SwooleTableStorage(Octane::table('metrics')));
+        // inside an Octane worker the Swoole server is bound; artisan commands of the same image
+        // (migrate, queue:work) have no server and no tables: they keep a process-local storage
+        $this->app->singleton('metrics.storage.local', fn ($app) => $app->bound(\Swoole\Http\Server::class)
+            ? new SwooleTableStorage(Octane::table('metrics'))
+            : new MemoryStorage());
         $this->app->extend('metrics.collectors', function (array $collectors, $app) {
             $collectors[] = new SwooleStatsCollector(
                 fn () => $app->bound(\Swoole\Http\Server::class) ? $app->make(\Swoole\Http\Server::class) : null,
