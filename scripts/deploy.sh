@@ -50,10 +50,14 @@ LKS_TLS_CERT="${LKS_TLS_CERT:-$LKS_CACHE/cluster/pki/tls.crt}"
 LKS_TLS_KEY="${LKS_TLS_KEY:-$LKS_CACHE/cluster/pki/tls.key}"
 NAMESPACE=laravel
 WORKDIR=""
+MANIFESTS=""
 
 usage() { sed -n '2,/^set -o/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 
-cleanup() { [ -z "$WORKDIR" ] || rm -rf "$WORKDIR"; }
+cleanup() {
+  [ -z "$WORKDIR" ] || rm -rf "$WORKDIR"
+  [ -z "$MANIFESTS" ] || rm -f "$MANIFESTS"
+}
 
 kc() { $KUBECTL --namespace "$NAMESPACE" "$@"; }
 
@@ -191,7 +195,7 @@ main() {
   need "${KUBECTL%% *}" "make setup, or set KUBECTL"
   trap cleanup EXIT
 
-  local t0 t manifests image web=laravel-app images
+  local t0 t image web=laravel-app images
   t0=$(now)
   log "deploy $variant $tag"
   images=("laravel-k8s-showcase/$variant:$tag" "laravel-k8s-showcase/worker:$tag")
@@ -203,12 +207,11 @@ main() {
     done
     log "images loaded in $(since "$t")s"
   fi
-  manifests="$(mktemp)"
-  trap 'cleanup; rm -f "$manifests"' EXIT
-  render "$variant" "$tag" >"$manifests" || die "kustomize could not render k8s/$variant"
+  MANIFESTS="$(mktemp)"
+  render "$variant" "$tag" >"$MANIFESTS" || die "kustomize could not render k8s/$variant"
 
   t=$(now)
-  $KUBECTL apply -f "$manifests" -l 'app.kubernetes.io/component notin (web,worker,migrations)' >/dev/null
+  $KUBECTL apply -f "$MANIFESTS" -l 'app.kubernetes.io/component notin (web,worker,migrations)' >/dev/null
   ensure_tls
   kc rollout status deployment/redis --timeout=180s >/dev/null || die "redis did not become Ready"
   kc rollout status statefulset/mariadb --timeout=300s >/dev/null || die "mariadb did not become Ready"
@@ -216,12 +219,12 @@ main() {
   log "config and data stores ready in ${t_prepare}s"
 
   t=$(now)
-  run_migrations "$manifests"
+  run_migrations "$MANIFESTS"
   local t_migrate; t_migrate=$(since "$t")
   log "migrations completed in ${t_migrate}s"
 
   t=$(now)
-  $KUBECTL apply -f "$manifests" -l 'app.kubernetes.io/component in (web,worker)' >/dev/null
+  $KUBECTL apply -f "$MANIFESTS" -l 'app.kubernetes.io/component in (web,worker)' >/dev/null
   if wait_rollout "$tag" "$web" laravel-worker; then
     local t_rollout; t_rollout=$(since "$t")
     log "rollout of $tag completed in ${t_rollout}s (total $(since "$t0")s)"
