@@ -122,8 +122,7 @@ def query_var(name: str, label: str, query: str, multi: bool) -> dict:
         "options": [],
         "regex": "",
     }
-    if multi:
-        var["allValue"] = ".*"
+    # no allValue: "All" becomes the regex of the listed values, i.e. the pods of one runtime
     return var
 
 

@@ -72,13 +72,14 @@ def runtime_of(panel: dict) -> str | None:
 def drive_traffic(app) -> None:
     """Bounded traffic through the Ingress that touches every recorded code path."""
     with app.http() as http:
+        # verify per request: requests lets REQUESTS_CA_BUNDLE override a session's CA
+        kw = {"timeout": 10, "verify": http.verify, "headers": {"Accept": "application/json"}}
         for _ in range(TRAFFIC_REQUESTS):
-            http.get(app.url("/api/ping"), timeout=10)
-        http.get(app.url("/api/tasks"), timeout=10)
-        http.get(app.url("/api/tasks/999999"), headers={"Accept": "application/json"}, timeout=10)
-        http.post(app.url("/api/auth/login"), json={"email": "nobody@example.com", "password": "wrong-password"},
-                  headers={"Accept": "application/json"}, timeout=10)
-        http.post(app.url("/api/jobs"), json={"numbers": [1, 2, 3]}, headers={"Accept": "application/json"}, timeout=10)
+            http.get(app.url("/api/ping"), **kw)
+        http.get(app.url("/api/tasks"), **kw)
+        http.get(app.url("/api/tasks/999999"), **kw)
+        http.post(app.url("/api/auth/login"), json={"email": "nobody@example.com", "password": "wrong-password"}, **kw)
+        http.post(app.url("/api/jobs"), json={"numbers": [1, 2, 3]}, **kw)
 
 
 @pytest.fixture
