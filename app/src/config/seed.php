@@ -2,8 +2,8 @@
 
 return [
 
-    // The demo account `php artisan db:seed` creates (local/demo clusters only; a Secret elsewhere).
+    // The demo account `php artisan db:seed` creates; no password (the default) = no demo account.
     'demo_email' => env('SEED_DEMO_EMAIL', 'demo@example.test'),
-    'demo_password' => env('SEED_DEMO_PASSWORD', 'change-me-demo-password'),
+    'demo_password' => env('SEED_DEMO_PASSWORD', ''),
 
 ];

@@ -7,17 +7,21 @@ use App\Models\User;
 use Illuminate\Database\Seeder;
 
 /**
- * Demo data, idempotent (safe to run on every deploy): one demo user and a few tasks. No Faker:
- * production images do not ship dev packages.
+ * Demo data, idempotent (safe to run on every deploy): a few tasks, and a demo user when
+ * SEED_DEMO_PASSWORD is set (from a Secret; no password is baked into the code or the image).
+ * No Faker: production images do not ship dev packages.
  */
 class DatabaseSeeder extends Seeder
 {
     public function run(): void
     {
-        User::query()->firstOrCreate(
-            ['email' => config('seed.demo_email')],
-            ['name' => 'Demo User', 'password' => config('seed.demo_password')],
-        );
+        $password = (string) config('seed.demo_password');
+        if ($password !== '') {
+            User::query()->firstOrCreate(
+                ['email' => config('seed.demo_email')],
+                ['name' => 'Demo User', 'password' => $password],
+            );
+        }
 
         foreach ([
             ['title' => 'Deploy the FPM variant', 'status' => 'done', 'priority' => 'high'],

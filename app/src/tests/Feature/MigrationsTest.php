@@ -52,6 +52,7 @@ class MigrationsTest extends TestCase
 
     public function test_seeding_is_idempotent(): void
     {
+        config(['seed.demo_password' => 'demo-password-for-this-test']);
         $this->artisan('db:seed', ['--force' => true])->assertExitCode(0);
         $users = User::query()->count();
         $tasks = Task::query()->count();
@@ -62,5 +63,15 @@ class MigrationsTest extends TestCase
 
         $this->assertSame($users, User::query()->count());
         $this->assertSame($tasks, Task::query()->count());
+    }
+
+    public function test_seeding_without_a_demo_password_creates_no_account(): void
+    {
+        config(['seed.demo_password' => '']);
+
+        $this->artisan('db:seed', ['--force' => true])->assertExitCode(0);
+
+        $this->assertSame(0, User::query()->count());
+        $this->assertGreaterThan(0, Task::query()->count());
     }
 }
