@@ -8,7 +8,8 @@
 # offline: Debian trixie base (scripts/base-image.sh) + Debian packages, app/docker/offline/*.
 #          Swoole cannot be built (no PECL/Packagist): says so in one line and skips it.
 # online:  app/Dockerfile.fpm and app/Dockerfile.swoole (official Alpine PHP images, Composer,
-#          PECL); Redis and MariaDB are the upstream images, pinned and re-tagged.
+#          PECL); worker = the fpm image; php-test = the Debian test image (same in both
+#          profiles); Redis and MariaDB are the upstream images, pinned and re-tagged.
 # Settings (env):
 #   LKS_PROFILE       default profile when --profile is not given (default: offline)
 #   IMAGE_PREFIX      tag prefix (default laravel-k8s-showcase)
@@ -25,7 +26,7 @@ ONLINE_MARIADB_IMAGE="${ONLINE_MARIADB_IMAGE:-mariadb:11.4}"
 SWOOLE_OFFLINE_REASON="swoole: extension not installable offline (no PECL/Packagist); run with --profile online"
 CONTEXT_TAR=""
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
 
 cleanup() { [ -z "$CONTEXT_TAR" ] || rm -f "$CONTEXT_TAR"; }
 
@@ -45,6 +46,8 @@ report() { # tag seconds
 }
 
 # build_from_context TAG DOCKERFILE(relative to app/) [TARGET] [BUILD-ARGS...]
+# BUILDKIT: 0 offline (this engine has no buildx; the offline Dockerfiles need none),
+# the client's default online (the online Dockerfiles use COPY --chmod)
 build_from_context() {
   local tag=$1 file=$2 target=${3:-} start log
   shift 3 || shift $#
@@ -52,7 +55,7 @@ build_from_context() {
   log=$(mktemp /tmp/lks-build.XXXXXX)
   local args=(-f "$file" -t "$tag" --build-arg "VERSION=$VERSION" "$@")
   [ -z "$target" ] || args+=(--target "$target")
-  if ! DOCKER_BUILDKIT=0 nice -n "$DOCKER_NICE" docker build "${args[@]}" - <"$CONTEXT_TAR" >"$log" 2>&1; then
+  if ! env ${BUILDKIT:+DOCKER_BUILDKIT=$BUILDKIT} nice -n "$DOCKER_NICE" docker build "${args[@]}" - <"$CONTEXT_TAR" >"$log" 2>&1; then
     tail -30 "$log" >&2; rm -f "$log"
     die "building $tag failed (last lines above)"
   fi
@@ -62,6 +65,7 @@ build_from_context() {
 
 build_offline() {
   local base want=" $* "
+  BUILDKIT=0
   base=$("$REPO_ROOT/scripts/base-image.sh")
   make_context
   local common=(--build-arg "BASE_IMAGE=$base")
@@ -74,23 +78,27 @@ build_offline() {
   return 0
 }
 
-# online: the lead's app/Dockerfile.fpm and app/Dockerfile.swoole (multi-stage, Composer inside)
+# online: app/Dockerfile.fpm (target fpm) and app/Dockerfile.swoole (target swoole): official
+# Alpine PHP images, Composer, PECL. The PHPUnit image stays the Debian one (same tests, same
+# PHP 8.4 in both profiles).
 build_online() {
   local want=" $* "
+  BUILDKIT=""
   make_context
   local f
   for f in fpm swoole; do
     [[ "$want" == *" $f "* ]] || continue
     [ -f "$REPO_ROOT/app/Dockerfile.$f" ] || die "app/Dockerfile.$f is missing: the online $f image cannot be built"
-    build_from_context "$IMAGE_PREFIX/$f:$VERSION" "Dockerfile.$f" ""
+    build_from_context "$IMAGE_PREFIX/$f:$VERSION" "Dockerfile.$f" "$f"
   done
   if [[ "$want" == *" worker "* ]]; then
     # the worker is the fpm image running queue:work (same files, another command)
     docker tag "$IMAGE_PREFIX/fpm:$VERSION" "$IMAGE_PREFIX/worker:$VERSION"
   fi
   if [[ "$want" == *" php-test "* ]]; then
-    [ -f "$REPO_ROOT/app/Dockerfile.fpm" ] || die "app/Dockerfile.fpm is missing: php-test cannot be built online"
-    build_from_context "$IMAGE_PREFIX/php-test:$VERSION" Dockerfile.fpm test
+    local base
+    base=$("$REPO_ROOT/scripts/base-image.sh")
+    BUILDKIT=0 build_from_context "$IMAGE_PREFIX/php-test:$VERSION" docker/offline/Dockerfile test --build-arg "BASE_IMAGE=$base"
   fi
   [[ "$want" == *" redis "* ]] && docker pull -q "$ONLINE_REDIS_IMAGE" >/dev/null && docker tag "$ONLINE_REDIS_IMAGE" "$IMAGE_PREFIX/redis:7" && report "$IMAGE_PREFIX/redis:7" 0
   [[ "$want" == *" mariadb "* ]] && docker pull -q "$ONLINE_MARIADB_IMAGE" >/dev/null && docker tag "$ONLINE_MARIADB_IMAGE" "$IMAGE_PREFIX/mariadb:11" && report "$IMAGE_PREFIX/mariadb:11" 0
