@@ -26,7 +26,7 @@ ONLINE_MARIADB_IMAGE="${ONLINE_MARIADB_IMAGE:-mariadb:11.4}"
 SWOOLE_OFFLINE_REASON="swoole: extension not installable offline (no PECL/Packagist); run with --profile online"
 CONTEXT_TAR=""
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^set -o/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 
 cleanup() { [ -z "$CONTEXT_TAR" ] || rm -f "$CONTEXT_TAR"; }
 
