@@ -27,6 +27,10 @@ return [
     // client_max_body_size (and php.ini post_max_size) at or above it.
     'max_body_bytes' => (int) env('APP_MAX_BODY_BYTES', 1048576),
 
+    // Proxies whose X-Forwarded-* headers are believed (comma separated addresses/CIDRs, or "*").
+    // Default: the nginx sidecar in the same pod.
+    'trusted_proxies' => env('TRUSTED_PROXIES', '127.0.0.1'),
+
     // Drain switch: while this file exists /ready answers 503 (the shutdown path creates it with
     // `php artisan app:drain`, e.g. a preStop hook). Must be on a path shared by the pod's processes.
     'drain_file' => env('APP_DRAIN_FILE') ?: storage_path('framework/draining'),

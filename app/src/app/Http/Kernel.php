@@ -15,6 +15,7 @@ class Kernel extends HttpKernel
     protected $middleware = [
         \App\Http\Middleware\AssignRequestId::class,
         \App\Http\Middleware\RecordRequestMetrics::class,
+        \App\Http\Middleware\TrustProxies::class,
         \App\Http\Middleware\LimitRequestBody::class,
         \App\Http\Middleware\RejectMalformedJson::class,
         \Illuminate\Foundation\Http\Middleware\TrimStrings::class,

@@ -132,6 +132,26 @@ class AuthSessionTest extends TestCase
         $this->assertGreaterThan(0, (int) $throttled->headers->get('Retry-After'));
     }
 
+    public function test_login_throttling_counts_per_client_behind_the_trusted_proxy(): void
+    {
+        $this->user();
+        $max = (int) config('auth.login_max_attempts');
+        $viaProxy = fn (string $client) => ['REMOTE_ADDR' => '127.0.0.1', 'HTTP_X_FORWARDED_FOR' => $client];
+        foreach (range(1, $max) as $attempt) {
+            $this->withServerVariables($viaProxy('203.0.113.7'))
+                ->postJson('/api/auth/login', ['email' => 'ada@example.test', 'password' => "wrong-{$attempt}"])->assertUnauthorized();
+        }
+
+        $this->withServerVariables($viaProxy('203.0.113.7'))
+            ->postJson('/api/auth/login', ['email' => 'ada@example.test', 'password' => 'correct-horse-1'])->assertStatus(429);
+        $this->withServerVariables($viaProxy('198.51.100.20'))
+            ->postJson('/api/auth/login', ['email' => 'ada@example.test', 'password' => 'correct-horse-1'])->assertOk();
+        // a peer that is not a trusted proxy cannot pick its address with the header: claiming the
+        // throttled client's address does not make its request count as that client's
+        $this->withServerVariables(['REMOTE_ADDR' => '192.0.2.50', 'HTTP_X_FORWARDED_FOR' => '203.0.113.7'])
+            ->postJson('/api/auth/login', ['email' => 'ada@example.test', 'password' => 'correct-horse-1'])->assertOk();
+    }
+
     public function test_a_state_changing_request_without_json_is_refused_as_a_csrf_defence(): void
     {
         $this->user();
