@@ -75,7 +75,8 @@ main() {
     || { tail -30 "$WORK/build.log" >&2; die "docker build of the node image failed (log above)"; }
   local have_containerd
   have_containerd=$(docker run --rm --entrypoint containerd "$NODE_REPO-build:$key" --version | awk '{print $3}')
-  [ "${have_containerd#v}" = "$CONTAINERD_VERSION" ] || log "warning: node has containerd $have_containerd, expected $CONTAINERD_VERSION"
+  have_containerd="${have_containerd#v}"
+  [ "${have_containerd%%[~+]*}" = "$CONTAINERD_VERSION" ] || log "warning: node has containerd $have_containerd, expected $CONTAINERD_VERSION"
 
   log "preloading ${#images[@]} images into the node's containerd"
   docker save -o "$WORK/images.tar" "${images[@]}"
@@ -87,7 +88,12 @@ main() {
   local loaded missing=() i
   loaded=$(docker exec "$BUILD_CID" ctr -n k8s.io images list -q)
   for i in "${images[@]}"; do
-    case "$i" in */*/*) ;; */*) i="docker.io/$i" ;; *) i="docker.io/library/$i" ;; esac
+    # containerd's names are fully qualified: docker.io/library/traefik:..., docker.io/lks/...
+    case "$i" in
+      *.*/*|*:*/*|localhost/*) ;;
+      */*) i="docker.io/$i" ;;
+      *) i="docker.io/library/$i" ;;
+    esac
     grep -qxF "$i" <<<"$loaded" || missing+=("$i")
   done
   [ "${#missing[@]}" -eq 0 ] || die "images missing in the node's containerd after import: ${missing[*]}"

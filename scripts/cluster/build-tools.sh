@@ -70,9 +70,10 @@ build_one() {
     coredns)
       wrapper_build coredns "$COREDNS_VERSION" github.com/coredns/coredns github.com/coredns/coredns coredns "" ;;
     metrics-server)
+      # no component-base version ldflag: metrics-server would then emulate "Kubernetes 0.8" and
+      # leave metrics.k8s.io/v1beta1 unserved (404)
       wrapper_build metrics-server "$METRICS_SERVER_VERSION" sigs.k8s.io/metrics-server \
-        sigs.k8s.io/metrics-server/cmd/metrics-server metrics-server \
-        "-X k8s.io/component-base/version.gitVersion=$METRICS_SERVER_VERSION" ;;
+        sigs.k8s.io/metrics-server/cmd/metrics-server metrics-server "" ;;
     kube-router)
       wrapper_build kube-router "$KUBE_ROUTER_VERSION" github.com/cloudnativelabs/kube-router/v2 \
         github.com/cloudnativelabs/kube-router/v2/cmd/kube-router kube-router \

@@ -9,7 +9,9 @@
 #   LKS_NODE_IMAGE     node image to use instead of building/choosing one
 #   LKS_KUBECONFIG     kubeconfig written for the cluster (default $LKS_CACHE/cluster/<name>/kubeconfig)
 #   LKS_WAIT_SECONDS   how long to wait for nodes and add-ons (default 600)
-# Ports on 127.0.0.1 (k8s/cluster/kind-config.yaml): 18080 HTTP and 18443 HTTPS ingress, 30080 NodePort.
+#   LKS_HTTP_PORT, LKS_HTTPS_PORT, LKS_NODEPORT_PORT   host ports on 127.0.0.1 for the ingress
+#                      HTTP/HTTPS ports and NodePort 30080 (defaults 18080, 18443, 30080, as in
+#                      k8s/cluster/kind-config.yaml; fixtures/cluster.py reads the real mapping)
 set -o errexit -o nounset -o pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
@@ -19,6 +21,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/versions.sh"
 LKS_CLUSTER_NAME="${LKS_CLUSTER_NAME:-lks}"
 LKS_KUBECONFIG="${LKS_KUBECONFIG:-$LKS_CACHE/cluster/$LKS_CLUSTER_NAME/kubeconfig}"
 LKS_WAIT_SECONDS="${LKS_WAIT_SECONDS:-600}"
+LKS_HTTP_PORT="${LKS_HTTP_PORT:-18080}"
+LKS_HTTPS_PORT="${LKS_HTTPS_PORT:-18443}"
+LKS_NODEPORT_PORT="${LKS_NODEPORT_PORT:-30080}"
 ONLINE_NODE_IMAGE="kindest/node:v1.34.0"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 T0=$(date +%s)
@@ -36,6 +41,22 @@ profile() {
 }
 
 k() { "$KUBECTL" --kubeconfig "$LKS_KUBECONFIG" "$@"; }
+
+# port_free PORT -> fail with one line naming the container that holds 127.0.0.1:PORT
+port_free() {
+  local holder
+  holder=$(docker ps --format '{{.Names}} {{.Ports}}' | grep -E "(127\.0\.0\.1|0\.0\.0\.0|::):$1->" | cut -d' ' -f1 | head -1 || true)
+  [ -z "$holder" ] || die "127.0.0.1:$1 is already published by container '$holder': stop it or choose another port (LKS_HTTP_PORT/LKS_HTTPS_PORT/LKS_NODEPORT_PORT)"
+  if command -v ss >/dev/null 2>&1 && ss -Hltn "sport = :$1" | grep -q .; then
+    die "127.0.0.1:$1 is already in use on this host: free it or choose another port (LKS_HTTP_PORT/LKS_HTTPS_PORT/LKS_NODEPORT_PORT)"
+  fi
+}
+
+# kind config with the host ports of this run
+render_config() {
+  sed -e "s/hostPort: 18080/hostPort: $LKS_HTTP_PORT/" -e "s/hostPort: 18443/hostPort: $LKS_HTTPS_PORT/" \
+    -e "s/hostPort: 30080/hostPort: $LKS_NODEPORT_PORT/" "$REPO_ROOT/k8s/cluster/kind-config.yaml" >"$1"
+}
 
 cluster_running() {
   "$KIND" get clusters 2>/dev/null | grep -qxF "$LKS_CLUSTER_NAME" \
@@ -83,35 +104,58 @@ main() {
       log "cluster $LKS_CLUSTER_NAME exists but its node is not running: recreating it"
       "$KIND" delete cluster --name "$LKS_CLUSTER_NAME" >/dev/null 2>&1 || true
     fi
+    local p config
+    config="$(dirname "$LKS_KUBECONFIG")/kind-config.yaml"
+    for p in "$LKS_HTTP_PORT" "$LKS_HTTPS_PORT" "$LKS_NODEPORT_PORT"; do port_free "$p"; done
+    render_config "$config"
     step "kind create cluster --image $image"
     "$KIND" create cluster --name "$LKS_CLUSTER_NAME" --image "$image" \
-      --config "$REPO_ROOT/k8s/cluster/kind-config.yaml" --kubeconfig "$LKS_KUBECONFIG" --wait 0s \
-      || die "kind create cluster failed (kind export logs --name $LKS_CLUSTER_NAME shows why)"
+      --config "$config" --kubeconfig "$LKS_KUBECONFIG" --wait 0s \
+      || die "kind create cluster failed (kind create cluster --retain keeps the node for kind export logs)"
     done_step "cluster created"
   fi
   chmod 0600 "$LKS_KUBECONFIG"
+
+  step "waiting for nodes and the pod network (kube-proxy, CNI)"
+  local t="${LKS_WAIT_SECONDS}s"
+  k wait --for=condition=Ready nodes --all --timeout="$t" >/dev/null || die "nodes not Ready within $t"
+  k -n kube-system rollout status daemonset/kube-proxy --timeout="$t" >/dev/null || die "kube-proxy not ready within $t"
+  done_step "nodes Ready"
 
   step "add-ons: metrics-server, Traefik with the suite's certificate"
   k create namespace traefik --dry-run=client -o yaml | k apply -f - >/dev/null
   k -n traefik create secret tls traefik-default-cert --cert "$pki/tls.crt" --key "$pki/tls.key" \
     --dry-run=client -o yaml | k apply -f - >/dev/null
-  k apply -k "$REPO_ROOT/k8s/cluster/addons" >/dev/null
-  done_step "applied k8s/cluster/addons"
-
-  step "waiting for nodes, CoreDNS, CNI, metrics-server, Traefik and the metrics API"
-  local t="${LKS_WAIT_SECONDS}s"
-  k wait --for=condition=Ready nodes --all --timeout="$t" >/dev/null || die "nodes not Ready within $t"
+  k apply -k "$REPO_ROOT/k8s/cluster/addons/metrics-server" >/dev/null
+  k apply -k "$REPO_ROOT/k8s/cluster/addons/traefik" >/dev/null
   k -n kube-system rollout status deployment/coredns --timeout="$t" >/dev/null || die "CoreDNS not available within $t"
   k -n kube-system rollout status deployment/metrics-server --timeout="$t" >/dev/null || die "metrics-server not available within $t"
   k -n traefik rollout status deployment/traefik --timeout="$t" >/dev/null || die "Traefik not available within $t"
-  wait_for "$LKS_WAIT_SECONDS" "the metrics API (kubectl top nodes)" k top nodes
+  # the APIService last, once kube-proxy routes the metrics-server Service (see metrics-api/)
+  k apply -k "$REPO_ROOT/k8s/cluster/addons/metrics-api" >/dev/null
+  done_step "CoreDNS, metrics-server and Traefik available"
+
+  step "waiting for the metrics API"
+  if ! k wait --for=condition=Available apiservice/v1beta1.metrics.k8s.io --timeout=90s >/dev/null 2>&1; then
+    # A connection kube-apiserver opened to the Service IP before kube-proxy's rule existed left
+    # through the node's default route and stays pinned in conntrack: drop it so it reconnects.
+    local ip node
+    ip=$(k -n kube-system get service metrics-server -o jsonpath='{.spec.clusterIP}')
+    log "  metrics API not available yet: dropping stale conntrack entries to $ip"
+    for node in $("$KIND" get nodes --name "$LKS_CLUSTER_NAME"); do
+      docker exec "$node" conntrack -D -d "$ip" >/dev/null 2>&1 || true
+    done
+  fi
+  k wait --for=condition=Available apiservice/v1beta1.metrics.k8s.io --timeout="$t" >/dev/null \
+    || die "metrics API (apiservice v1beta1.metrics.k8s.io) not available within $t"
+  wait_for "$LKS_WAIT_SECONDS" "node metrics (kubectl top nodes)" k top nodes
   done_step "cluster ready"
 
   local mem
   mem=$(docker stats --no-stream --format '{{.MemUsage}}' "$LKS_CLUSTER_NAME-control-plane" 2>/dev/null | cut -d/ -f1 || true)
   log "ready in $(( $(date +%s) - T0 )) s; node container memory ${mem:-unknown}"
   log "kubeconfig: $LKS_KUBECONFIG (export KUBECONFIG=$LKS_KUBECONFIG)"
-  log "ingress: http://127.0.0.1:18080  https://localhost:18443 (CA $pki/ca.crt)  NodePort: 127.0.0.1:30080"
+  log "ingress: http://127.0.0.1:$LKS_HTTP_PORT  https://localhost:$LKS_HTTPS_PORT (CA $pki/ca.crt)  NodePort: 127.0.0.1:$LKS_NODEPORT_PORT"
   echo "$LKS_KUBECONFIG"
 }
 

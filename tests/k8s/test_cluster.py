@@ -13,6 +13,7 @@ import ssl
 import subprocess
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -20,10 +21,10 @@ import requests
 
 from fixtures.capabilities import ROOT
 
-pytestmark = pytest.mark.k8s
+# under xdist, keep this module on one worker (--dist loadgroup): its Service owns NodePort 30080
+pytestmark = [pytest.mark.k8s, pytest.mark.xdist_group("cluster")]
 
 SAMPLES = Path(__file__).parent / "samples"
-NAMESPACE = "cluster-test"
 QUANTITY = re.compile(r"^\d+(\.\d+)?(m|Ki|Mi|Gi)?$")
 
 
@@ -56,10 +57,11 @@ def probe_image(cluster) -> str:
 
 @pytest.fixture(scope="module")
 def namespace(cluster):
-    cluster.kubectl("create", "namespace", NAMESPACE, "--dry-run=client", "-o", "yaml")
-    cluster.apply(f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {NAMESPACE}\n")
-    yield NAMESPACE
-    cluster.kubectl("delete", "namespace", NAMESPACE, "--wait=false", check=False)
+    """A namespace of this run only (runs and xdist workers never share one)."""
+    name = f"cluster-test-{uuid.uuid4().hex[:8]}"
+    cluster.kubectl("create", "namespace", name)
+    yield name
+    cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
 
 
 def _apply_sample(cluster, name: str, image: str, namespace: str) -> None:
@@ -114,8 +116,19 @@ def _probe_pods(cluster, namespace: str) -> set[str]:
     return {p["metadata"]["name"] for p in pods}
 
 
+def _get(url: str, **kwargs) -> requests.Response | None:
+    """One GET; None when the connection fails (kube-proxy/Traefik may not have the route yet)."""
+    try:
+        return requests.get(url, timeout=10, **kwargs)
+    except requests.ConnectionError:
+        return None
+
+
 def test_a_service_is_reachable_from_the_host_through_the_127_0_0_1_node_port(cluster, probe):
-    response = requests.get(cluster.url("/cgi-bin/whoami", node_port=True), timeout=10)
+    url = cluster.url("/cgi-bin/whoami", node_port=True)
+    response = _wait(
+        "the NodePort Service from the host", 60, lambda: (r := _get(url)) is not None and r.ok and r
+    )
     assert response.status_code == 200
     assert response.text.strip() in _probe_pods(cluster, probe)
 
@@ -127,7 +140,7 @@ def test_the_ingress_serves_https_with_a_certificate_of_the_generated_ca(cluster
     response = _wait(
         "the Ingress route over HTTPS",
         60,
-        lambda: (r := requests.get(url, verify=str(cluster.ca_cert), timeout=10)).status_code == 200 and r,
+        lambda: (r := _get(url, verify=str(cluster.ca_cert))) is not None and r.status_code == 200 and r,
     )
     assert response.text.strip() in _probe_pods(cluster, probe)
     plain = requests.get(cluster.url("/index.html"), headers={"Host": "localhost"}, timeout=10)
@@ -158,6 +171,16 @@ def test_kubectl_top_pods_returns_cpu_and_memory_numbers(cluster):
     assert int(apiserver_memory[:-2]) > 50, f"kube-apiserver uses {apiserver_memory}, expected more than 50Mi"
 
 
+def _utilization(cluster, namespace: str) -> int | None:
+    """The HPA's current average CPU utilization (percent of requests), once it has one."""
+    status = cluster.kubectl_json("-n", namespace, "get", "hpa", "burner")["status"]
+    for metric in status.get("currentMetrics") or []:
+        value = (metric.get("resource") or {}).get("current", {}).get("averageUtilization")
+        if value is not None:
+            return value + 1  # truthy even at 0 %
+    return None
+
+
 def _replicas(cluster, namespace: str) -> int:
     status = cluster.kubectl_json("-n", namespace, "get", "hpa", "burner")["status"]
     return int(status.get("currentReplicas", 0))
@@ -168,11 +191,9 @@ def test_an_hpa_scales_a_cpu_burning_deployment_out_under_load_and_back_in(clust
     _apply_sample(cluster, "burner.yaml", probe_image, namespace)
     cluster.kubectl("-n", namespace, "rollout", "status", "deployment/burner", "--timeout=180s", timeout=200)
     _wait(
-        "the HPA to read CPU metrics",
+        "the HPA to read the CPU utilization of its one replica",
         180,
-        lambda: (
-            "currentMetrics" in str(cluster.kubectl_json("-n", namespace, "get", "hpa", "burner")["status"])
-        ),
+        lambda: _utilization(cluster, namespace),
         interval=5,
     )
     assert _replicas(cluster, namespace) == 1
