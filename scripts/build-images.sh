@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Build the app's images (cached; prints build time and size of each).
 #   scripts/build-images.sh [--profile offline|online] [--version V] [IMAGE...]
-# IMAGE: fpm worker php-test redis mariadb swoole (default: all that the profile can build).
+# IMAGE: fpm nginx worker php-test redis mariadb swoole (default: all that the profile can build).
 # Tags are the same in both profiles:
-#   laravel-k8s-showcase/{fpm,worker,php-test,swoole}:$VERSION, laravel-k8s-showcase/redis:7,
+#   laravel-k8s-showcase/{fpm,nginx,worker,php-test,swoole}:$VERSION, laravel-k8s-showcase/redis:7,
 #   laravel-k8s-showcase/mariadb:11
 # offline: Debian trixie base (scripts/base-image.sh) + Debian packages, app/docker/offline/*.
 #          Swoole cannot be built (no PECL/Packagist): says so in one line and skips it.
@@ -70,6 +70,7 @@ build_offline() {
   make_context
   local common=(--build-arg "BASE_IMAGE=$base")
   [[ "$want" == *" fpm "* ]] && build_from_context "$IMAGE_PREFIX/fpm:$VERSION" docker/offline/Dockerfile fpm "${common[@]}"
+  [[ "$want" == *" nginx "* ]] && build_from_context "$IMAGE_PREFIX/nginx:$VERSION" docker/offline/nginx.Dockerfile "" "${common[@]}"
   [[ "$want" == *" worker "* ]] && build_from_context "$IMAGE_PREFIX/worker:$VERSION" docker/offline/Dockerfile worker "${common[@]}"
   [[ "$want" == *" php-test "* ]] && build_from_context "$IMAGE_PREFIX/php-test:$VERSION" docker/offline/Dockerfile test "${common[@]}"
   [[ "$want" == *" redis "* ]] && build_from_context "$IMAGE_PREFIX/redis:7" docker/offline/redis.Dockerfile "" "${common[@]}"
@@ -115,11 +116,15 @@ main() {
       --version) VERSION=${2:?--version needs a value}; shift 2 ;;
       --version=*) VERSION=${1#*=}; shift ;;
       -h|--help) usage; exit 0 ;;
-      fpm|worker|php-test|redis|mariadb|swoole) images+=("$1"); shift ;;
+      fpm|nginx|worker|php-test|redis|mariadb|swoole) images+=("$1"); shift ;;
       *) die "unknown argument $1 (see --help)" ;;
     esac
   done
-  [ "${#images[@]}" -gt 0 ] || images=(fpm worker php-test redis mariadb swoole)
+  [ "${#images[@]}" -gt 0 ] || images=(fpm nginx worker php-test redis mariadb swoole)
+  if [ "$profile" = auto ]; then
+    # a registry name that resolves means the online profile can pull its bases (DNS only)
+    if getent hosts registry-1.docker.io >/dev/null 2>&1; then profile=online; else profile=offline; fi
+  fi
   need docker "run scripts/docker-up.sh first"
   trap cleanup EXIT
   local start
@@ -127,7 +132,7 @@ main() {
   case "$profile" in
     offline) build_offline "${images[@]}" ;;
     online) build_online "${images[@]}" ;;
-    *) die "--profile must be offline or online, not $profile" ;;
+    *) die "--profile must be offline, online or auto, not $profile" ;;
   esac
   log "images built in $(( $(date +%s) - start ))s (profile $profile, version $VERSION)"
 }

@@ -12,6 +12,9 @@
 #   PHP_FPM_RESERVED_MB       memory kept for the master, OPcache/APCu and headroom (default 192)
 #   PHP_FPM_MAX_CHILDREN_CAP  upper bound of the formula (default 32)
 #   PHP_FPM_DEFAULT_MEMORY_MB memory assumed when the container has no limit (default 512)
+#   PHP_MEMORY_LIMIT_MAX_MB   upper bound of the per-child memory_limit (default 128); the entrypoint
+#                             sets memory_limit = min(this, (limit - reserved) / max_children)
+#   PHP_FPM_MEMORY_LIMIT      explicit per-child memory_limit (e.g. 96M), overrides the formula
 #   CONFIG_CACHE_ON_START     "false" skips config:cache (local development). Not APP_CONFIG_CACHE:
 #                             Laravel reads that one as the path of the cached config file
 #   PHP_OPCACHE_PRELOAD       preload script for FPM (default /app/bootstrap/preload.php, empty = off)
@@ -38,7 +41,7 @@ memory_limit_mb() {
 }
 
 size_fpm_pool() {
-  local mem child reserved cap max
+  local mem child reserved cap max per_child
   mem=$(memory_limit_mb)
   child=${PHP_FPM_CHILD_MB:-48}
   reserved=${PHP_FPM_RESERVED_MB:-192}
@@ -51,10 +54,19 @@ size_fpm_pool() {
     [ "$max" -le "$cap" ] || max=$cap
   fi
   export PHP_FPM_PM_MAX_CHILDREN=$max
+  # every child at its memory_limit must fit beside the reserved memory: a runaway request then
+  # fails with "Allowed memory size exhausted" instead of the whole pod being OOM-killed
+  per_child=$(( (mem - reserved) / max ))
+  [ "$per_child" -le "${PHP_MEMORY_LIMIT_MAX_MB:-128}" ] || per_child=${PHP_MEMORY_LIMIT_MAX_MB:-128}
+  if [ "$per_child" -lt 32 ]; then
+    json_log warning "memory limit ${mem} MB is too small for ${max} children beside ${reserved} MB reserved: memory_limit 32M, the pod may be OOM-killed"
+    per_child=32
+  fi
+  export PHP_FPM_MEMORY_LIMIT=${PHP_FPM_MEMORY_LIMIT:-${per_child}M}
   export PHP_FPM_PM_START_SERVERS=${PHP_FPM_PM_START_SERVERS:-$(( max / 5 > 1 ? max / 5 : 1 ))}
   export PHP_FPM_PM_MIN_SPARE_SERVERS=${PHP_FPM_PM_MIN_SPARE_SERVERS:-$PHP_FPM_PM_START_SERVERS}
   export PHP_FPM_PM_MAX_SPARE_SERVERS=${PHP_FPM_PM_MAX_SPARE_SERVERS:-$(( max * 7 / 10 > PHP_FPM_PM_START_SERVERS ? max * 7 / 10 : PHP_FPM_PM_START_SERVERS ))}
-  json_log info "fpm pool: memory ${mem} MB, child ${child} MB, reserved ${reserved} MB -> pm.max_children ${max}, start ${PHP_FPM_PM_START_SERVERS}, spare ${PHP_FPM_PM_MIN_SPARE_SERVERS}..${PHP_FPM_PM_MAX_SPARE_SERVERS}"
+  json_log info "fpm pool: memory ${mem} MB, child ${child} MB, reserved ${reserved} MB -> pm.max_children ${max}, memory_limit ${PHP_FPM_MEMORY_LIMIT}, start ${PHP_FPM_PM_START_SERVERS}, spare ${PHP_FPM_PM_MIN_SPARE_SERVERS}..${PHP_FPM_PM_MAX_SPARE_SERVERS}"
 }
 
 cache_config() {
