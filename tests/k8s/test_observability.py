@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -234,29 +235,33 @@ def test_prometheus_scrapes_every_ready_web_pod(ready_app, prometheus):
 
 @pytest.mark.criterion("alerting")
 def test_a_crash_looping_container_drives_kube_container_restarting_to_firing(prometheus, cluster, record_metric):
-    manifest = Path(__file__).parent / "samples" / "monitoring" / "crashing-pod.yaml"
-    cluster.kubectl("delete", "-f", str(manifest), "--ignore-not-found", "--wait=true", timeout=120)
+    manifest = yaml.safe_load((Path(__file__).parent / "samples" / "monitoring" / "crashing-pod.yaml").read_text())
+    # a fresh name per run: an alert left firing by an earlier run must not count
+    name = f"crashing-container-{uuid.uuid4().hex[:6]}"
+    manifest["metadata"]["name"] = name
+    text = yaml.safe_dump(manifest)
     started = time.time()
-    cluster.apply(manifest)
+    cluster.apply(text)
     try:
         deadline = time.monotonic() + 300
         firing = []
         while time.monotonic() < deadline:
             firing = [a for a in prometheus.alerts()
                       if a["labels"].get("alertname") == "KubeContainerRestarting"
-                      and a["labels"].get("pod") == "crashing-container" and a["state"] == "firing"]
+                      and a["labels"].get("pod") == name and a["state"] == "firing"]
             if firing:
                 break
             time.sleep(10)
-        pod = json.loads(cluster.kubectl("-n", MONITORING_NS, "get", "pod", "crashing-container", "-o", "json"))
+        pod = json.loads(cluster.kubectl("-n", MONITORING_NS, "get", "pod", name, "-o", "json"))
         restarts = pod["status"]["containerStatuses"][0]["restartCount"]
         assert restarts >= 1, "the container never restarted"
         assert firing, f"KubeContainerRestarting did not fire within 300 s ({restarts} restarts)"
         alert = firing[0]
         assert alert["labels"]["severity"] == "warning"
         assert alert["labels"]["container"] == "crasher"
-        assert alert["annotations"]["summary"] == f"Container crasher of {MONITORING_NS}/crashing-container restarted."
+        assert alert["annotations"]["summary"] == f"Container crasher of {MONITORING_NS}/{name} restarted."
         assert alert["annotations"]["runbook_url"] == "docs/runbook.md#kubecontainerrestarting"
         record_metric("alerting", "crash_to_firing_seconds", time.time() - started, "s")
     finally:
-        cluster.kubectl("delete", "-f", str(manifest), "--ignore-not-found", "--wait=false", check=False, timeout=60)
+        cluster.kubectl("-n", MONITORING_NS, "delete", "pod", name, "--ignore-not-found", "--wait=false",
+                        check=False, timeout=60)
