@@ -27,9 +27,10 @@ main() {
   need docker "scripts/docker-up.sh installs Debian's docker.io and starts dockerd"
   need jq "apt-get install jq"
   docker info >/dev/null 2>&1 || die "docker engine not running: run scripts/docker-up.sh"
-  local here k8s kind_dir base images=() image_ids key tag
+  local here k8s crictl kind_dir base images=() image_ids key tag
   here="$(dirname "${BASH_SOURCE[0]}")"
   k8s=$("$here/build-k8s.sh")
+  crictl="$("$here/build-tools.sh" crictl)/crictl"
   mapfile -t images < <("$here/build-images.sh")
   base=$("$REPO_ROOT/scripts/base-image.sh")
   kind_dir=$(go mod download -json "sigs.k8s.io/kind@$KIND_VERSION" | jq -r .Dir)
@@ -40,7 +41,7 @@ main() {
   key=$( {
     echo "$K8S_VERSION $KIND_VERSION $PAUSE_VERSION $(docker image inspect --format '{{.Id}}' "$base")"
     echo "$image_ids"
-    sha256sum "$k8s/kubeadm" "$k8s/kubelet" "$k8s/kubectl" | cut -c1-64
+    sha256sum "$k8s/kubeadm" "$k8s/kubelet" "$k8s/kubectl" "$crictl" | cut -c1-64
     cat "$REPO_ROOT/k8s/cluster/node/Dockerfile" "$REPO_ROOT/k8s/cluster/cni/kube-router.yaml"
   } | sha256sum | cut -c1-12)
   tag="$NODE_REPO:$K8S_VERSION-$key"
@@ -63,7 +64,7 @@ main() {
   # pods get at least containerd's score, which no pod goes below anyway.
   sed -i "s|restrict_oom_score_adj = false|restrict_oom_score_adj = true|" "$ctx/kind/etc/containerd/config.toml"
   grep -q "restrict_oom_score_adj = true" "$ctx/kind/etc/containerd/config.toml" || die "could not set restrict_oom_score_adj"
-  cp "$k8s/kubeadm" "$k8s/kubelet" "$k8s/kubectl" "$ctx/bin/"
+  cp "$k8s/kubeadm" "$k8s/kubelet" "$k8s/kubectl" "$crictl" "$ctx/bin/"
   cp "$REPO_ROOT/k8s/cluster/cni/kube-router.yaml" "$ctx/manifests/default-cni.yaml"
   cp "$REPO_ROOT/k8s/cluster/node/Dockerfile" "$ctx/Dockerfile"
 

@@ -4,7 +4,7 @@
 # A wrapper module requires the program's module and repeats its non-local replace and
 # exclude directives (go install ignores them, go build in the wrapper honours them), so
 # modules like Traefik and etcd build without checking out their repositories.
-#   usage: build-tools.sh kind|etcd|coredns|metrics-server|kube-router|traefik|pause|all
+#   usage: build-tools.sh kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|all
 #   LKS_CACHE   cache root (default /var/cache/laravel-k8s-showcase)
 #   GO_NICE     niceness of the compiler (default 10: the machine is shared)
 # Prints the directory holding the binary on stdout.
@@ -82,18 +82,21 @@ build_one() {
       wrapper_build traefik "$TRAEFIK_VERSION" github.com/traefik/traefik/v3 \
         github.com/traefik/traefik/v3/cmd/traefik traefik \
         "-X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION" ;;
+    crictl)
+      wrapper_build crictl "$CRICTL_VERSION" sigs.k8s.io/cri-tools sigs.k8s.io/cri-tools/cmd/crictl crictl \
+        "-X sigs.k8s.io/cri-tools/pkg/version.Version=$CRICTL_VERSION" ;;
     pause) build_pause ;;
-    *) die "unknown tool '$1' (kind|etcd|coredns|metrics-server|kube-router|traefik|pause|all)" ;;
+    *) die "unknown tool '$1' (kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|all)" ;;
   esac
 }
 
 main() {
-  [ "$#" -eq 1 ] || die "usage: $0 kind|etcd|coredns|metrics-server|kube-router|traefik|pause|all"
+  [ "$#" -eq 1 ] || die "usage: $0 kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|all"
   need go "install Go >= 1.24 (https://go.dev/dl) or Debian's golang-go"
   need jq "apt-get install jq"
   if [ "$1" = all ]; then
     local t
-    for t in kind pause etcd coredns metrics-server kube-router traefik; do build_one "$t" >/dev/null; done
+    for t in kind pause crictl etcd coredns metrics-server kube-router traefik; do build_one "$t" >/dev/null; done
   else
     build_one "$1"
   fi

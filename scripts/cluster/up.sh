@@ -24,7 +24,8 @@ LKS_WAIT_SECONDS="${LKS_WAIT_SECONDS:-600}"
 LKS_HTTP_PORT="${LKS_HTTP_PORT:-18080}"
 LKS_HTTPS_PORT="${LKS_HTTPS_PORT:-18443}"
 LKS_NODEPORT_PORT="${LKS_NODEPORT_PORT:-30080}"
-ONLINE_NODE_IMAGE="kindest/node:v1.34.0"
+# kind v0.30.0's default node image (pkg/apis/config/defaults/image.go), pinned by digest
+ONLINE_NODE_IMAGE="kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 T0=$(date +%s)
 STEP_T=0
@@ -151,8 +152,12 @@ main() {
   wait_for "$LKS_WAIT_SECONDS" "node metrics (kubectl top nodes)" k top nodes
   done_step "cluster ready"
 
-  local mem
-  mem=$(docker stats --no-stream --format '{{.MemUsage}}' "$LKS_CLUSTER_NAME-control-plane" 2>/dev/null | cut -d/ -f1 || true)
+  # the real 127.0.0.1 mapping (a reused cluster may have been created with other ports)
+  local node="$LKS_CLUSTER_NAME-control-plane" mem
+  LKS_HTTP_PORT=$(docker port "$node" 80/tcp | head -1 | sed 's/.*://')
+  LKS_HTTPS_PORT=$(docker port "$node" 443/tcp | head -1 | sed 's/.*://')
+  LKS_NODEPORT_PORT=$(docker port "$node" 30080/tcp | head -1 | sed 's/.*://')
+  mem=$(docker stats --no-stream --format '{{.MemUsage}}' "$node" 2>/dev/null | cut -d/ -f1 || true)
   log "ready in $(( $(date +%s) - T0 )) s; node container memory ${mem:-unknown}"
   log "kubeconfig: $LKS_KUBECONFIG (export KUBECONFIG=$LKS_KUBECONFIG)"
   log "ingress: http://127.0.0.1:$LKS_HTTP_PORT  https://localhost:$LKS_HTTPS_PORT (CA $pki/ca.crt)  NodePort: 127.0.0.1:$LKS_NODEPORT_PORT"

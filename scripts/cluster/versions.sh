@@ -8,6 +8,7 @@
 #   PAUSE_VERSION     pause image tag (kubeadm and containerd's sandbox_image)
 #   KUBE_ROUTER_VERSION  kube-router, the CNI daemon of the offline node image (kindnetd and
 #                     flannel's dependencies are not available on the Go module proxy)
+#   CRICTL_VERSION    crictl in the node (kind export logs calls it)
 #   METRICS_SERVER_VERSION, TRAEFIK_VERSION   add-ons
 #   CONTAINERD_VERSION  the Debian containerd package the node image must carry
 set -o errexit -o nounset -o pipefail  # same options as every caller
@@ -17,8 +18,9 @@ ETCD_VERSION="${ETCD_VERSION:-v3.6.5}"
 COREDNS_VERSION="${COREDNS_VERSION:-v1.12.1}"
 PAUSE_VERSION="${PAUSE_VERSION:-3.10.1}"
 KUBE_ROUTER_VERSION="${KUBE_ROUTER_VERSION:-v2.1.0}"
+CRICTL_VERSION="${CRICTL_VERSION:-v1.34.0}"
 METRICS_SERVER_VERSION="${METRICS_SERVER_VERSION:-v0.8.0}"
 TRAEFIK_VERSION="${TRAEFIK_VERSION:-v3.6.12}"
 CONTAINERD_VERSION="${CONTAINERD_VERSION:-1.7.24}"
 export K8S_VERSION KIND_VERSION ETCD_VERSION COREDNS_VERSION PAUSE_VERSION KUBE_ROUTER_VERSION \
-  METRICS_SERVER_VERSION TRAEFIK_VERSION CONTAINERD_VERSION
+  METRICS_SERVER_VERSION TRAEFIK_VERSION CONTAINERD_VERSION CRICTL_VERSION
