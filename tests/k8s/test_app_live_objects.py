@@ -27,9 +27,26 @@ def _running_pods(app) -> list[dict]:
     return [p for p in app.get("pods")["items"] if p["status"].get("phase") == "Running"]
 
 
-def _environ(app, pod: str, container: str) -> dict[str, str]:
-    raw = app.kubectl("exec", pod, "-c", container, "--", "cat", "/proc/1/environ")
+def _container_env(app, pod: str, container: str) -> dict[str, str]:
+    """The environment Kubernetes gives the container (php-fpm rewrites its own /proc/1/environ
+    for its process titles, so the container's env is read through an exec in it)."""
+    raw = app.kubectl("exec", pod, "-c", container, "--", "env", "-0")
     return dict(item.split("=", 1) for item in raw.split("\0") if "=" in item)
+
+
+def _fpm_pool_size(app, pod: str) -> dict[str, int]:
+    """What the entrypoint sized the pool to, from its start-up log line."""
+    logs = app.kubectl("logs", pod, "-c", "app")
+    line = next((entry for entry in logs.splitlines() if "pm.max_children" in entry), None)
+    assert line, "the app container logged no pool sizing line"
+    match = re.search(r"memory (\d+) MB, child (\d+) MB, reserved (\d+) MB -> pm.max_children (\d+)", line)
+    assert match, line
+    memory, child, reserved, children = map(int, match.groups())
+    pool = {"memory": memory, "child": child, "reserved": reserved, "children": children}
+    per_request = re.search(r"memory_limit (\d+)M", line)
+    if per_request:
+        pool["memory_limit"] = int(per_request.group(1))
+    return pool
 
 
 def _secret(app) -> dict:
@@ -57,14 +74,12 @@ def test_every_live_container_has_requests_and_limits_and_fpm_fits_its_memory_li
     php_limit = ready_app.kubectl("exec", web["metadata"]["name"], "-c", "app", "--", "php", "-r", "echo ini_get('memory_limit');").strip()
     assert _mib(php_limit.replace("M", "Mi")) < limit_mib, f"PHP memory_limit {php_limit} >= container limit {limit_mib} MiB"
     if ready_app.variant == "fpm":
-        env = _environ(ready_app, web["metadata"]["name"], "app")
-        children = int(env["PHP_FPM_PM_MAX_CHILDREN"])
-        child_mb = int(env.get("PHP_FPM_CHILD_MB", 48))
-        reserved = int(env.get("PHP_FPM_RESERVED_MB", 192))
-        assert children >= 2
-        assert children * child_mb + reserved <= limit_mib, (
-            f"pm.max_children {children} x {child_mb} MB + {reserved} MB > limit {limit_mib} MiB"
-        )
+        pool = _fpm_pool_size(ready_app, web["metadata"]["name"])
+        assert pool["memory"] == limit_mib, f"FPM sized its pool for {pool['memory']} MB, the limit is {limit_mib} MiB"
+        assert pool["children"] >= 2
+        assert pool["children"] * pool["child"] + pool["reserved"] <= limit_mib, pool
+        if "memory_limit" in pool:  # the FPM workers' own PHP memory_limit fits the per-child budget
+            assert pool["memory_limit"] <= pool["child"], pool
     usage = ready_app.kubectl("top", "pod", web["metadata"]["name"], "--containers", "--no-headers", check=False)
     for line in usage.splitlines():
         fields = line.split()
@@ -101,7 +116,7 @@ def test_the_running_app_takes_its_config_from_a_content_hashed_configmap(ready_
     refs = [e["configMapRef"]["name"] for e in app_container["envFrom"] if "configMapRef" in e]
     assert refs
     pod = ready_app.pods("web")[0]["metadata"]["name"]
-    env = _environ(ready_app, pod, "app")
+    env = _container_env(ready_app, pod, "app")
     for name in refs:
         assert re.fullmatch(r"[a-z-]+-[a-z0-9]{10}", name), f"{name}: no content hash in the name"
         data = ready_app.get("configmap", name)["data"]

@@ -92,8 +92,11 @@ def test_only_the_app_reaches_redis_and_mariadb(ready_app):
     assert _app_can_connect(ready_app, web, mariadb_ip, 3306), "the app cannot reach MariaDB"
 
     outsider = _pod("netpol-outsider", "laravel", {"app.kubernetes.io/name": "netpol-probe", "app.kubernetes.io/component": "outsider"}, ["sleep", "600"])
+    dns_ip = cluster.kubectl("-n", "kube-system", "get", "service", "kube-dns", "-o", "jsonpath={.spec.clusterIP}")
     try:
         _run_pod(cluster, outsider)
+        # positive control: the probe's own tool works and the allowed DNS flow is open
+        assert _can_connect(cluster, "laravel", "netpol-outsider", "probe", dns_ip, 53), "the probe pod cannot reach DNS"
         reached = {
             "redis": _can_connect(cluster, "laravel", "netpol-outsider", "probe", redis_ip, 6379),
             "mariadb": _can_connect(cluster, "laravel", "netpol-outsider", "probe", mariadb_ip, 3306),

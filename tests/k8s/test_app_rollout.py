@@ -25,7 +25,7 @@ def _config_of(app) -> tuple[str, dict]:
 
 
 def _process_env(app, pod: str) -> dict[str, str]:
-    raw = app.kubectl("exec", pod, "-c", "app", "--", "cat", "/proc/1/environ")
+    raw = app.kubectl("exec", pod, "-c", "app", "--", "env", "-0")
     return dict(item.split("=", 1) for item in raw.split("\0") if "=" in item)
 
 
