@@ -154,6 +154,34 @@ def test_the_ingress_serves_https_with_a_certificate_of_the_generated_ca(cluster
     ) or "CERTIFICATE_VERIFY_FAILED" in str(untrusted.value)
 
 
+def test_the_pod_network_enforces_a_network_policy(cluster, probe, probe_image):
+    """A deny-all-ingress policy on the probe pods blocks a client pod that reached them before."""
+    ns = probe
+    cluster.kubectl(
+        "-n", ns, "run", "np-client", f"--image={probe_image}", "--image-pull-policy=Never",
+        "--restart=Never", "--command", "--", "busybox", "sleep", "600",
+    )  # fmt: skip
+    cluster.kubectl("-n", ns, "wait", "--for=condition=Ready", "pod/np-client", "--timeout=120s", timeout=140)
+    target = cluster.kubectl_json("-n", ns, "get", "pods", "-l", "app.kubernetes.io/name=probe")["items"][0]
+    url = f"http://{target['status']['podIP']}:8080/index.html"
+
+    def reaches() -> bool:
+        out = cluster.kubectl(
+            "-n", ns, "exec", "np-client", "--", "busybox", "wget", "-q", "-T", "3", "-O", "-", url, check=False
+        )  # fmt: skip
+        return out == (SAMPLES / "probe-image" / "www" / "index.html").read_text()
+
+    assert _wait("the client pod to reach the probe pod", 30, reaches)
+    policy = (SAMPLES / "deny-probe-ingress.yaml").read_text()
+    cluster.apply(policy, namespace=ns)
+    try:
+        _wait("the NetworkPolicy to block the client", 60, lambda: not reaches())
+    finally:
+        cluster.kubectl("-n", ns, "delete", "-f", "-", input=policy, check=False)
+        cluster.kubectl("-n", ns, "delete", "pod", "np-client", "--wait=false", check=False)
+    _wait("traffic to flow again once the policy is deleted", 60, reaches)
+
+
 def test_kubectl_top_pods_returns_cpu_and_memory_numbers(cluster):
     def top():
         out = cluster.kubectl("top", "pods", "-n", "kube-system", "--no-headers", check=False)
