@@ -5,6 +5,12 @@ namespace App\Providers;
 use App\Metrics\RequestContext;
 use Illuminate\Database\Eloquent\Model;
 use Illuminate\Http\Resources\Json\JsonResource;
+use Illuminate\Queue\Events\JobExceptionOccurred;
+use Illuminate\Queue\Events\JobFailed;
+use Illuminate\Queue\Events\JobProcessed;
+use Illuminate\Queue\Events\JobProcessing;
+use Illuminate\Support\Facades\Event;
+use Illuminate\Support\Facades\Log;
 use Illuminate\Support\ServiceProvider;
 
 class AppServiceProvider extends ServiceProvider
@@ -20,5 +26,18 @@ class AppServiceProvider extends ServiceProvider
         // lazy loading in a loop is an N+1 query: fail in tests instead of slowing production
         Model::preventLazyLoading(! $this->app->isProduction());
         JsonResource::withoutWrapping();
+
+        // the queue worker runs `queue:work --quiet`: its job lifecycle is logged here, as JSON
+        // lines like every other log, instead of the console's human-readable table
+        $job = fn ($e): array => [
+            'job' => $e->job->resolveName(), 'job_id' => $e->job->uuid() ?? $e->job->getJobId(),
+            'queue' => $e->job->getQueue(), 'attempt' => $e->job->attempts(),
+        ];
+        Event::listen(JobProcessing::class, fn (JobProcessing $e) => Log::info('job processing', $job($e)));
+        Event::listen(JobProcessed::class, fn (JobProcessed $e) => Log::info('job processed', $job($e)));
+        Event::listen(JobExceptionOccurred::class, fn (JobExceptionOccurred $e) => Log::warning(
+            'job attempt failed', $job($e) + ['error' => $e->exception->getMessage()]));
+        Event::listen(JobFailed::class, fn (JobFailed $e) => Log::error(
+            'job failed', $job($e) + ['error' => $e->exception->getMessage()]));
     }
 }
