@@ -27,8 +27,8 @@ def test_load_on_the_stress_endpoint_scales_the_web_tier_out_and_back(ready_app,
     floor = hpa["spec"]["minReplicas"]
     original_scale_down = hpa["spec"]["behavior"]["scaleDown"]
     decision = ready = None
-    # ~6 requests/s of 100 ms CPU each: about 3x the web tier's CPU requests; bounded in time and count
-    with Load(ready_app, "/api/stress?ms=100", rps=6, max_requests=1_500, max_seconds=180, threads=4, timeout=30) as load:
+    # ~8 requests/s of 100 ms CPU each: about 4x the web tier's CPU requests; bounded in time and count
+    with Load(ready_app, "/api/stress?ms=100", rps=8, max_requests=1_500, max_seconds=180, threads=4, timeout=30) as load:
         while load.elapsed < 175:
             status = ready_app.get("hpa", WEB)["status"]
             deployment = ready_app.get("deployment", WEB)["status"]
