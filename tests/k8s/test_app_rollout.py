@@ -39,6 +39,7 @@ def _deploy(app, version: str, **env: str) -> dict[str, str]:
 @pytest.mark.criterion("cd-deploy")
 @pytest.mark.criterion("configmaps")
 @pytest.mark.criterion("migrations")
+@pytest.mark.criterion("deploy-time")
 def test_rolling_updates_under_load_fail_no_request(ready_app, record_metric):
     # a tag of its own per run, so the rollout creates a new ReplicaSet even on a reused cluster
     new_version = f"{VERSION}-rollout{int(time.time())}"
