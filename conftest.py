@@ -57,6 +57,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         help="where the acceptance report is written (default: reports/)",
     )
+    group.addoption(
+        "--fresh-report",
+        dest="fresh_report",
+        action="store_true",
+        default=False,
+        help="write the acceptance report from this run only, instead of merging it with the "
+        "earlier tiers' results already in reports/acceptance.json",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -61,3 +62,52 @@ def test_an_unknown_criterion_id_fails_collection(tmp_path):
     )
     assert proc.returncode == 4, proc.stdout + proc.stderr  # usage error
     assert "no-such-criterion" in proc.stdout + proc.stderr
+
+
+def _run_suite(tmp_path, test_file, *extra) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "conftest", "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"),
+         "--reports-dir", str(tmp_path / "r"), "-m", "static", *extra, str(test_file)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+    return {c["id"]: c for c in json.loads((tmp_path / "r" / "acceptance.json").read_text())["criteria"]}
+
+
+def test_the_report_merges_the_tiers_run_one_after_another_and_fresh_report_starts_over(tmp_path):
+    first = tmp_path / "test_first.py"
+    first.write_text(textwrap.dedent(
+        """
+        import pytest
+
+        @pytest.mark.static
+        @pytest.mark.criterion("api-crud")
+        def test_passes():
+            pass
+        """
+    ))
+    second = tmp_path / "test_second.py"
+    second.write_text(textwrap.dedent(
+        """
+        import pytest
+
+        @pytest.mark.static
+        @pytest.mark.criterion("pdb")
+        def test_fails():
+            assert False
+
+        @pytest.mark.static
+        @pytest.mark.criterion("rollback")
+        def test_skips():
+            pytest.skip("no cluster here")
+        """
+    ))
+    assert _run_suite(tmp_path, first)["api-crud"]["status"] == "PASS"
+    merged = _run_suite(tmp_path, second)
+    assert merged["api-crud"]["status"] == "PASS", "the first run's evidence was dropped"
+    assert merged["pdb"]["status"] == "FAIL"
+    assert merged["rollback"]["status"] == "SKIP"
+    assert "no cluster here" in merged["rollback"]["note"]
+    assert merged["hpa-scale-out"]["status"] == "NOT COVERED"
+    fresh = _run_suite(tmp_path, second, "--fresh-report")
+    assert fresh["api-crud"]["status"] == "NOT COVERED"
