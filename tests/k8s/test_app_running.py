@@ -13,7 +13,9 @@ pytestmark = [pytest.mark.k8s, pytest.mark.slow]
 @pytest.mark.criterion("k8s-app-running")
 def test_every_pod_is_ready_and_health_answers_200_through_the_ingress(ready_app):
     pods = ready_app.get("pods")["items"]
-    running = [p for p in pods if p["status"].get("phase") != "Succeeded"]  # completed Job pods are done, not down
+    # completed Job pods are done, not down; pods being deleted (an earlier rollout's old
+    # replicas, draining) are on their way out on purpose
+    running = [p for p in pods if p["status"].get("phase") != "Succeeded" and not p["metadata"].get("deletionTimestamp")]
     not_ready = [p["metadata"]["name"] for p in running if not any(
         c["type"] == "Ready" and c["status"] == "True" for c in p["status"].get("conditions", []))]
     components = {p["metadata"]["labels"].get("app.kubernetes.io/component") for p in running}
