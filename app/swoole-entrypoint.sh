@@ -6,20 +6,8 @@
 #   OCTANE_TASK_WORKERS (1) OCTANE_MAX_REQUESTS (see config/octane.php)
 set -eu
 
-cpu_limit() {
-  if [ -r /sys/fs/cgroup/cpu.max ]; then
-    read -r quota period </sys/fs/cgroup/cpu.max
-  elif [ -r /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then
-    quota=$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us)
-    period=$(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us)
-  else
-    quota=max period=100000
-  fi
-  if [ "$quota" = max ] || [ "$quota" -le 0 ]; then echo 1; else echo $(( (quota + period - 1) / period )); fi
-}
-
 : "${OCTANE_HOST:=0.0.0.0}" "${OCTANE_PORT:=8000}" "${OCTANE_TASK_WORKERS:=1}"
-: "${OCTANE_WORKERS:=$(cpu_limit)}"
+: "${OCTANE_WORKERS:=$(cpu-limit)}"
 : "${OCTANE_MAX_REQUESTS:=10000}"
 export OCTANE_HOST OCTANE_PORT OCTANE_WORKERS OCTANE_TASK_WORKERS OCTANE_MAX_REQUESTS
 

@@ -16,6 +16,7 @@ RUN apt-get update -qq \
 COPY nginx.conf /etc/nginx/templates/nginx.conf
 # the entrypoint keeps its 0755 mode from git (legacy builder: no COPY --chmod)
 COPY nginx/entrypoint.sh /usr/local/bin/nginx-entrypoint
+COPY docker/cpu-limit.sh /usr/local/bin/cpu-limit
 COPY src/public/ /app/public/
 USER 1000:1000
 EXPOSE 8080
