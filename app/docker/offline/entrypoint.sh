@@ -91,7 +91,10 @@ main() {
   export PHP_FPM_LOG_LEVEL=${PHP_FPM_LOG_LEVEL:-warning}
   # opcache.preload (php.ini); PHP_OPCACHE_PRELOAD= (empty) turns it off
   export PHP_OPCACHE_PRELOAD=${PHP_OPCACHE_PRELOAD-/app/bootstrap/preload.php}
-  size_fpm_pool
+  # the pool is sized only where FPM runs (not for artisan commands, the worker or the migrations Job)
+  case "${1:-}" in
+    *php-fpm*) size_fpm_pool ;;
+  esac
   cache_config
   exec "$@"
 }
