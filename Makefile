@@ -5,7 +5,7 @@ PYTEST := .venv/bin/pytest
 VARIANT ?= both
 PYTEST_ARGS ?=
 
-.PHONY: setup test test-static test-app test-container test-k8s verify cluster cluster-delete build bench clean
+.PHONY: setup test test-static test-app test-container test-k8s verify cluster cluster-delete build bench deploy clean
 
 setup:
 	scripts/setup.sh
@@ -47,3 +47,7 @@ build:
 
 bench: setup
 	benchmarks/compare.sh
+
+VERSION ?= $(shell cat app/VERSION)
+deploy:
+	scripts/deploy.sh $(VERSION) --variant $(if $(filter both,$(VARIANT)),fpm,$(VARIANT))
