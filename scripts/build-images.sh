@@ -14,6 +14,7 @@
 #   LKS_PROFILE       default profile when --profile is not given (default: offline)
 #   IMAGE_PREFIX      tag prefix (default laravel-k8s-showcase)
 #   DOCKER_NICE       nice level of the builds (default 10: the machine is shared)
+#   LKS_NO_CACHE      1 = build without the layer cache (cold build time; the base image stays cached)
 #   ONLINE_REDIS_IMAGE / ONLINE_MARIADB_IMAGE  upstream images re-tagged online
 set -o errexit -o nounset -o pipefail
 # shellcheck source=scripts/lib/common.sh
@@ -53,7 +54,7 @@ build_from_context() {
   shift 3 || shift $#
   start=$(date +%s)
   log=$(mktemp /tmp/lks-build.XXXXXX)
-  local args=(-f "$file" -t "$tag" --build-arg "VERSION=$VERSION" "$@")
+  local args=(-f "$file" -t "$tag" --build-arg "VERSION=$VERSION" ${LKS_NO_CACHE:+--no-cache} "$@")
   [ -z "$target" ] || args+=(--target "$target")
   if ! env ${BUILDKIT:+DOCKER_BUILDKIT=$BUILDKIT} nice -n "$DOCKER_NICE" docker build "${args[@]}" - <"$CONTEXT_TAR" >"$log" 2>&1; then
     tail -30 "$log" >&2; rm -f "$log"

@@ -43,10 +43,15 @@ def test_the_whole_phpunit_suite_passes(phpunit_run):
     assert len(phpunit_run.outcomes) >= 60, "the suite ran fewer tests than it has"
 
 
-@pytest.mark.criterion("swoole-metrics")
-def test_the_swoole_tests_pass_where_swoole_exists_and_skip_with_the_offline_reason_elsewhere(phpunit_run, capabilities):
-    tests = phpunit_run.group("swoole-metrics")
-    assert tests, "no PHPUnit test carries #[Group('swoole-metrics')]"
+SWOOLE_GROUPS = ("swoole-metrics", "swoole-memory-leak-prevention")
+
+
+@pytest.mark.parametrize("group", [pytest.param(g, marks=pytest.mark.criterion(g), id=g) for g in SWOOLE_GROUPS])
+def test_the_swoole_tests_pass_where_swoole_exists_and_skip_with_the_offline_reason_elsewhere(
+    phpunit_run, capabilities, group
+):
+    tests = phpunit_run.group(group)
+    assert tests, f"no PHPUnit test carries #[Group('{group}')]"
     outcomes = {o for o, _ in tests.values()}
     if outcomes == {"skipped"}:
         reasons = {reason for _, reason in tests.values()}

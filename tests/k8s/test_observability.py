@@ -118,7 +118,8 @@ def test_prometheus_has_scraped_the_app_request_queue_db_and_cache_series(scrape
     record_metric("metrics-collected", "app_series_in_prometheus", float(series[0]["value"][1]), "series")
 
 
-@pytest.mark.criterion("metrics-collected", "fpm-swoole-metrics", "swoole-metrics")
+@pytest.mark.criterion("metrics-collected", "fpm-swoole-metrics")
+@pytest.mark.criterion("swoole-metrics", variant="swoole")
 def test_prometheus_has_every_runtime_specific_series_of_the_poc(scraped_app, prometheus, variant):
     prefixes = ("opcache_", "php_fpm_pool_") if variant == "fpm" else ("opcache_", "swoole_")
     names = contract_names(prefixes, f"scrape-{variant}")

@@ -111,3 +111,23 @@ def test_the_report_merges_the_tiers_run_one_after_another_and_fresh_report_star
     assert merged["hpa-scale-out"]["status"] == "NOT COVERED"
     fresh = _run_suite(tmp_path, second, "--fresh-report")
     assert fresh["api-crud"]["status"] == "NOT COVERED"
+
+
+def test_a_criterion_scoped_to_one_variant_counts_only_for_that_variant(tmp_path):
+    scoped = tmp_path / "test_scoped.py"
+    scoped.write_text(textwrap.dedent(
+        """
+        import pytest
+
+        @pytest.mark.static
+        @pytest.mark.criterion("fpm-swoole-metrics")
+        @pytest.mark.criterion("swoole-metrics", variant="swoole")
+        def test_series(variant):
+            if variant == "swoole":
+                pytest.skip("no swoole here")
+        """
+    ))
+    report = _run_suite(tmp_path, scoped, "--variant", "both", "--fresh-report")
+    assert [t["nodeid"].split("[")[1] for t in report["swoole-metrics"]["tests"]] == ["swoole]"]
+    assert report["swoole-metrics"]["status"] == "SKIP"
+    assert report["fpm-swoole-metrics"]["status"] == "PASS"
