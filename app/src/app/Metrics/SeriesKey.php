@@ -25,4 +25,28 @@ final class SeriesKey
     {
         return is_infinite($bound) ? '+Inf' : Exposition::number($bound);
     }
+
+    /**
+     * The three series one histogram observation increments, whatever the storage:
+     * the first bucket whose bound holds the value (+Inf otherwise), _count and _sum.
+     *
+     * @param  array<int, float|int>  $buckets  ascending bounds
+     * @return array<string, float>  series key => increment
+     */
+    public static function histogramIncrements(string $name, array $labels, float $value, array $buckets): array
+    {
+        $bound = INF;
+        foreach ($buckets as $b) {
+            if ($value <= $b) {
+                $bound = (float) $b;
+                break;
+            }
+        }
+
+        return [
+            self::encode($name, '_bucket', $labels + ['le' => self::le($bound)]) => 1.0,
+            self::encode($name, '_count', $labels) => 1.0,
+            self::encode($name, '_sum', $labels) => $value,
+        ];
+    }
 }

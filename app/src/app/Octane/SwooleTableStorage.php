@@ -30,16 +30,9 @@ final class SwooleTableStorage implements Storage
 
     public function observe(string $name, array $labels, float $value, array $buckets): void
     {
-        $bound = INF;
-        foreach ($buckets as $b) {
-            if ($value <= $b) {
-                $bound = (float) $b;
-                break;
-            }
+        foreach (SeriesKey::histogramIncrements($name, $labels, $value, $buckets) as $key => $by) {
+            $this->add($key, $by);
         }
-        $this->add(SeriesKey::encode($name, '_bucket', $labels + ['le' => SeriesKey::le($bound)]), 1);
-        $this->add(SeriesKey::encode($name, '_count', $labels), 1);
-        $this->add(SeriesKey::encode($name, '_sum', $labels), $value);
     }
 
     public function samples(): array

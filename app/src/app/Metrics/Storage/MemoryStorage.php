@@ -24,18 +24,7 @@ final class MemoryStorage implements Storage
 
     public function observe(string $name, array $labels, float $value, array $buckets): void
     {
-        $bound = INF;
-        foreach ($buckets as $b) {
-            if ($value <= $b) {
-                $bound = (float) $b;
-                break;
-            }
-        }
-        foreach ([
-            SeriesKey::encode($name, '_bucket', $labels + ['le' => SeriesKey::le($bound)]) => 1,
-            SeriesKey::encode($name, '_count', $labels) => 1,
-            SeriesKey::encode($name, '_sum', $labels) => $value,
-        ] as $key => $by) {
+        foreach (SeriesKey::histogramIncrements($name, $labels, $value, $buckets) as $key => $by) {
             $this->values[$key] = ($this->values[$key] ?? 0) + $by;
         }
     }
