@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
-from fixtures.acceptance import load_catalog
+from fixtures.acceptance import catalog_errors, load_catalog
 from tests.repo import ROOT
 
 pytestmark = pytest.mark.static
@@ -64,14 +66,19 @@ def test_an_unknown_criterion_id_fails_collection(tmp_path):
     assert "no-such-criterion" in proc.stdout + proc.stderr
 
 
-def _run_suite(tmp_path, test_file, *extra) -> dict:
+def _run(tmp_path, test_file, *extra) -> Path:
+    """The suite's plugins over one test file; returns the acceptance.json it wrote."""
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "conftest", "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"),
          "--reports-dir", str(tmp_path / "r"), "-m", "static", *extra, str(test_file)],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode in (0, 1), proc.stdout + proc.stderr
-    return {c["id"]: c for c in json.loads((tmp_path / "r" / "acceptance.json").read_text())["criteria"]}
+    return tmp_path / "r" / "acceptance.json"
+
+
+def _run_suite(tmp_path, test_file, *extra) -> dict:
+    return {c["id"]: c for c in json.loads(_run(tmp_path, test_file, *extra).read_text())["criteria"]}
 
 
 def test_the_report_merges_the_tiers_run_one_after_another_and_fresh_report_starts_over(tmp_path):
@@ -130,4 +137,175 @@ def test_a_criterion_scoped_to_one_variant_counts_only_for_that_variant(tmp_path
     report = _run_suite(tmp_path, scoped, "--variant", "both", "--fresh-report")
     assert [t["nodeid"].split("[")[1] for t in report["swoole-metrics"]["tests"]] == ["swoole]"]
     assert report["swoole-metrics"]["status"] == "SKIP"
-    assert report["fpm-swoole-metrics"]["status"] == "PASS"
+    assert report["fpm-swoole-metrics"]["status"] == "PARTIAL"
+
+
+def test_a_criterion_of_both_runtimes_is_partial_when_one_runtime_was_skipped(tmp_path):
+    test = tmp_path / "test_runtimes.py"
+    test.write_text(textwrap.dedent(
+        """
+        import pytest
+
+        @pytest.mark.static
+        @pytest.mark.criterion("graceful-shutdown", "opcache-config")
+        def test_stop(variant):
+            if variant == "swoole":
+                pytest.skip("swoole: no image here")
+
+        @pytest.mark.static
+        @pytest.mark.criterion("pdb")
+        def test_static_half():
+            pass
+
+        @pytest.mark.static
+        @pytest.mark.criterion("pdb")
+        def test_live_half(variant):
+            pass
+        """
+    ))
+    data = json.loads(_run(tmp_path, test, "--variant", "both", "--fresh-report").read_text())
+    report = {c["id"]: c for c in data["criteria"]}
+    shutdown = report["graceful-shutdown"]
+    assert shutdown["status"] == "PARTIAL"
+    assert shutdown["columns"] == {"fpm": {"status": "PASS", "note": ""},
+                                   "swoole": {"status": "SKIP", "note": "swoole: no image here"}}
+    assert shutdown["note"].startswith("fpm PASS · swoole SKIP: swoole: no image here")
+    # an FPM-only criterion ignores the Swoole run; a static test is evidence for both runtimes
+    assert report["opcache-config"]["status"] == "PASS"
+    assert report["pdb"]["status"] == "PASS"
+    assert data["summary"]["PARTIAL"] == 1
+    # run with one runtime only: the other column is not covered, so nothing reads PASS
+    only_fpm = json.loads(_run(tmp_path, test, "--variant", "fpm", "--fresh-report").read_text())
+    pdb = {c["id"]: c for c in only_fpm["criteria"]}["pdb"]
+    assert pdb["status"] == "PARTIAL", pdb
+    assert pdb["columns"]["swoole"]["status"] == "NOT COVERED", "the static half alone does not prove a runtime"
+    assert {c["id"]: c for c in only_fpm["criteria"]}["graceful-shutdown"]["columns"]["swoole"]["status"] == "NOT COVERED"
+
+
+def test_a_metric_row_compares_the_worst_measurement_with_its_target(tmp_path):
+    test = tmp_path / "test_metrics.py"
+    test.write_text(textwrap.dedent(
+        """
+        import pytest
+
+        @pytest.mark.static
+        @pytest.mark.criterion("perf-fpm-p95")
+        def test_fast(record_metric):
+            record_metric("perf-fpm-p95", "p95 round 1", 46.7, "ms")
+            record_metric("perf-fpm-p95", "p95 round 2", 52.0, "ms")
+            record_metric("perf-fpm-p95", "rps per CPU", 601, "rps")
+
+        @pytest.mark.static
+        @pytest.mark.criterion("rollback-time")
+        def test_slow(record_metric, variant):
+            record_metric("rollback-time", "rollback", 75.0 if variant == "swoole" else 4.5, "s")
+
+        @pytest.mark.static
+        @pytest.mark.criterion("deploy-time")
+        def test_unmeasured(variant):
+            pass
+        """
+    ))
+    report = {c["id"]: c for c in json.loads(_run(tmp_path, test, "--variant", "both", "--fresh-report").read_text())["criteria"]}
+    fpm = report["perf-fpm-p95"]
+    assert fpm["status"] == "PASS", fpm
+    assert fpm["columns"]["fpm"]["note"] == "52 ms < 100 ms", "the worst round counts, in the target's unit"
+    assert fpm["target"] == {"op": "<", "value": 100, "unit": "ms"}
+    rollback = report["rollback-time"]
+    assert rollback["status"] == "FAIL", "a missed target fails the row although the test passed"
+    assert rollback["columns"]["fpm"] == {"status": "PASS", "note": "4.5 s < 60 s"}
+    assert rollback["columns"]["swoole"] == {"status": "FAIL", "note": "75 s >= 60 s (target missed)"}
+    deploy = report["deploy-time"]
+    assert deploy["status"] == "FAIL"
+    assert "no value in s was measured" in deploy["columns"]["fpm"]["note"]
+
+
+def test_merged_evidence_records_its_commit_and_tier_and_ages_out(tmp_path):
+    test = tmp_path / "test_aging.py"
+    test.write_text(textwrap.dedent(
+        """
+        import pytest
+
+        @pytest.mark.static
+        @pytest.mark.criterion("gitops")
+        def test_kept():
+            pass
+
+        @pytest.mark.static
+        @pytest.mark.criterion("alerting")
+        def test_renamed_later():
+            pass
+        """
+    ))
+    js = _run(tmp_path, test, "--fresh-report")
+    first = {c["id"]: c for c in json.loads(js.read_text())["criteria"]}
+    evidence = first["gitops"]["tests"][0]
+    assert evidence["tier"] == "static"
+    assert evidence["commit"] not in ("", "unknown")
+    assert evidence["run"]
+    # the second run collects another file: the first file's evidence is merged ...
+    other = tmp_path / "test_other.py"
+    other.write_text("import pytest\n\n@pytest.mark.static\ndef test_nothing():\n    pass\n")
+    test.write_text(test.read_text().replace("test_renamed_later", "test_renamed_now"))
+    merged = json.loads(_run(tmp_path, other).read_text())
+    rows = {c["id"]: c for c in merged["criteria"]}
+    assert rows["gitops"]["status"] == "PASS"
+    # ... except the evidence of a test that no longer exists under that name
+    assert rows["alerting"]["status"] == "NOT COVERED"
+    assert merged["dropped"] == [f"{test}::test_renamed_later"]
+    # evidence made at another commit is shown as stale and not counted
+    data = json.loads(js.read_text())
+    for c in data["criteria"]:
+        for t in c["tests"]:
+            t["commit"] = "0123456789ab"
+    js.write_text(json.dumps(data))
+    aged = {c["id"]: c for c in json.loads(_run(tmp_path, other).read_text())["criteria"]}
+    assert aged["gitops"]["status"] == "NOT COVERED"
+    assert aged["gitops"]["tests"][0]["stale"] is True
+    assert "stale" in (tmp_path / "r" / "acceptance.md").read_text()
+
+
+def test_the_real_catalog_is_well_formed_and_the_checker_rejects_broken_entries():
+    assert catalog_errors(load_catalog()) == []
+    broken = [
+        {"id": "m1", "kind": "metric"},
+        {"id": "m2", "kind": "metric", "target": {"op": "~", "value": 1, "unit": "s"}},
+        {"id": "c1", "variants": ["fpm", "roadrunner"]},
+        {"id": "c2", "target": {"op": "<", "value": 1, "unit": "s"}},
+    ]
+    errors = catalog_errors(broken)
+    assert [e.split(":")[0] for e in errors] == ["m1", "m2", "c1", "c2"], errors
+
+
+def test_every_criterion_proven_per_runtime_declares_its_runtimes(tmp_path):
+    """A criterion with tests parametrized by `variant` must list its variants, or its Swoole half
+    could never show up as missing."""
+    plugin = tmp_path / "lks_dump_plugin.py"
+    plugin.write_text(textwrap.dedent(
+        """
+        import json, os
+
+        def pytest_collection_modifyitems(items):
+            seen = {}
+            for item in items:
+                spec = getattr(item, "callspec", None)
+                per_runtime = bool(spec and "variant" in spec.params) or any(
+                    m.kwargs.get("variant") for m in item.iter_markers("criterion"))
+                for mark in item.iter_markers("criterion"):
+                    for cid in mark.args:
+                        seen[cid] = seen.get(cid, False) or per_runtime
+            with open(os.environ["LKS_DUMP"], "w") as fh:
+                json.dump(seen, fh)
+        """
+    ))
+    dump = tmp_path / "criteria.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "lks_dump_plugin", "--co", "-q", "--reports-dir", str(tmp_path / "r"),
+         "-m", "static or app or container or k8s", "--variant", "both"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env=os.environ | {"PYTHONPATH": str(tmp_path), "LKS_DUMP": str(dump)},
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    per_runtime = {cid for cid, flag in json.loads(dump.read_text()).items() if flag}
+    undeclared = sorted(c["id"] for c in load_catalog() if c["id"] in per_runtime and not c.get("variants"))
+    assert undeclared == [], f"proven per runtime but no variants in acceptance/criteria.yaml: {undeclared}"
