@@ -2,7 +2,8 @@
 # Build the offline base image: a Debian trixie minbase rootfs made with debootstrap
 # and imported into Docker. Cached: rebuilt only when the version key changes.
 #   BASE_IMAGE      tag to produce (default lks/debian-base:trixie-<key>)
-#   DEBIAN_MIRROR   mirror to bootstrap from (default http://deb.debian.org/debian)
+#   DEBIAN_MIRROR   mirror to bootstrap from (default: the Debian archive of this machine's apt
+#                   sources, scripts/lib/common.sh debian_mirror)
 #   DEBIAN_SUITE    suite (default trixie)
 # Prints the image tag on stdout.
 set -o errexit -o nounset -o pipefail
@@ -10,7 +11,6 @@ set -o errexit -o nounset -o pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 DEBIAN_SUITE="${DEBIAN_SUITE:-trixie}"
-DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 # bump BASE_REV to force a rebuild of every offline image
 BASE_REV=1
 BASE_IMAGE="${BASE_IMAGE:-lks/debian-base:${DEBIAN_SUITE}-r${BASE_REV}}"
@@ -22,11 +22,13 @@ main() {
   fi
   need docker "run scripts/docker-up.sh first"
   command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap
+  local mirror
+  mirror=$(debian_mirror)
   ROOTFS_TMP=""
   ROOTFS_TMP=$(mktemp -d /tmp/lks-rootfs.XXXXXX); local root="$ROOTFS_TMP"
   trap '[ -z "${ROOTFS_TMP:-}" ] || as_root rm -rf "$ROOTFS_TMP"' EXIT
-  log "debootstrap --variant=minbase $DEBIAN_SUITE (about 30 s)"
-  as_root debootstrap --variant=minbase "$DEBIAN_SUITE" "$root" "$DEBIAN_MIRROR" >"$root.log" 2>&1 \
+  log "debootstrap --variant=minbase $DEBIAN_SUITE from $mirror (about 30 s)"
+  as_root debootstrap --variant=minbase "$DEBIAN_SUITE" "$root" "$mirror" >"$root.log" 2>&1 \
     || { tail -20 "$root.log" >&2; die "debootstrap failed (log above)"; }
   rm -f "$root.log"
   # keep images small: no docs/man/locales from later apt installs

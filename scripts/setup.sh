@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install everything the suite needs on a fresh Debian machine; idempotent, prints progress.
 #   LKS_SKIP_DOCKER=1   do not install/start the Docker engine (static tier only)
-#   LKS_CACHE           cache for Go-built tools (default /var/cache/laravel-k8s-showcase)
+#   LKS_CACHE           cache for Go-built tools (default /var/cache/laravel-k8s-showcase as root,
+#                       ${XDG_CACHE_HOME:-$HOME/.cache}/laravel-k8s-showcase otherwise)
+# As a non-root user it needs sudo for the apt-get and dockerd steps only.
 #   VENV                Python virtualenv (default .venv in the repo)
 set -o errexit -o nounset -o pipefail
 # shellcheck source=scripts/lib/common.sh
@@ -65,6 +67,7 @@ go_tools() {
 
 main() {
   local start=$SECONDS
+  [ "$(id -u)" -eq 0 ] || log "not root: sudo only for apt-get and the Docker engine; caches in $LKS_CACHE"
   debian_packages
   python_env
   go_tools

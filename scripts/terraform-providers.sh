@@ -3,7 +3,7 @@
 # filesystem mirror, so `terraform init` works without the provider registry, and write the
 # CLI config that points Terraform at it. Cached: a provider already in the mirror is not
 # rebuilt (the cache key is the provider version and the Go module version it is built from).
-#   LKS_CACHE            cache root (default /var/cache/laravel-k8s-showcase)
+#   LKS_CACHE            cache root (default: scripts/lib/common.sh)
 #   TF_PROVIDER_MIRROR   mirror directory (default $LKS_CACHE/terraform-providers)
 #   TF_PROVIDERS_NICE    nice level of the builds (default 15; the machine's 2 cores are shared)
 # Layout: $TF_PROVIDER_MIRROR/registry.terraform.io/<ns>/<name>/<version>/linux_amd64/

@@ -7,7 +7,7 @@
 # repository (see docs/TERRAFORM.md for why .terraform.lock.hcl is not committed).
 #   TERRAFORM      terraform binary (default: terraform on PATH, else $LKS_CACHE/bin/terraform)
 #   TF_PROVIDERS   mirror (default) | registry
-#   LKS_CACHE      cache root (default /var/cache/laravel-k8s-showcase)
+#   LKS_CACHE      cache root (default: scripts/lib/common.sh)
 # Usage: terraform-validate.sh [DIR...]   prints "ok DIR" per directory; exit 1 if any failed.
 set -o errexit -o nounset -o pipefail
 # shellcheck source=scripts/lib/common.sh

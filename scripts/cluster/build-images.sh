@@ -4,7 +4,7 @@
 # manifests expect. Static binaries go on scratch-like images made with `docker import`
 # of a tiny tar; kube-proxy and kube-router go on a Debian minbase with iptables/nftables.
 # An image is rebuilt only when its binary changed (label lks.binary-sha256).
-#   LKS_CACHE   cache root (default /var/cache/laravel-k8s-showcase)
+#   LKS_CACHE   cache root (default: scripts/lib/common.sh)
 # Prints the image references, one per line, on stdout.
 set -o errexit -o nounset -o pipefail
 # shellcheck source=scripts/lib/common.sh

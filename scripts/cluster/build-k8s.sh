@@ -5,7 +5,7 @@
 # requires it and replaces every k8s.io/* staging module with its v0.X release.
 # Output is cached outside the repo, keyed by version.
 #   K8S_VERSION   Kubernetes version (default v1.34.4)
-#   LKS_CACHE     cache root (default /var/cache/laravel-k8s-showcase)
+#   LKS_CACHE     cache root (default: scripts/lib/common.sh)
 # Prints the bin directory on stdout.
 set -o errexit -o nounset -o pipefail
 # shellcheck source=scripts/lib/common.sh

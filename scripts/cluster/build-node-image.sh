@@ -6,7 +6,7 @@
 # containerd (`ctr -n k8s.io images import --all-platforms --no-unpack`, then docker commit;
 # Debian's ctr has no --label, which is why `kind build node-image` is not used).
 # The tag carries a hash of every input: an unchanged image is not rebuilt.
-#   LKS_CACHE   cache root (default /var/cache/laravel-k8s-showcase)
+#   LKS_CACHE   cache root (default: scripts/lib/common.sh)
 # Prints the node image tag on stdout.
 set -o errexit -o nounset -o pipefail
 # shellcheck source=scripts/lib/common.sh

@@ -5,7 +5,7 @@
 # exclude directives (go install ignores them, go build in the wrapper honours them), so
 # modules like Traefik and etcd build without checking out their repositories.
 #   usage: build-tools.sh kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|all
-#   LKS_CACHE   cache root (default /var/cache/laravel-k8s-showcase)
+#   LKS_CACHE   cache root (default: scripts/lib/common.sh)
 #   GO_NICE     niceness of the compiler (default 10: the machine is shared)
 # Prints the directory holding the binary on stdout.
 set -o errexit -o nounset -o pipefail

@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # Shared helpers for the project's scripts. Source it; it defines functions only.
-#   LKS_CACHE   cache dir outside the repo for slow builds (default /var/cache/laravel-k8s-showcase)
+#   LKS_CACHE   cache dir outside the repo for slow builds (default /var/cache/laravel-k8s-showcase
+#               as root, ${XDG_CACHE_HOME:-$HOME/.cache}/laravel-k8s-showcase otherwise)
+#   DEBIAN_MIRROR  Debian archive for debootstrap (default: the one of this machine's apt sources)
 
 REPO_ROOT="${REPO_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-LKS_CACHE="${LKS_CACHE:-/var/cache/laravel-k8s-showcase}"
+if [ -z "${LKS_CACHE:-}" ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    LKS_CACHE=/var/cache/laravel-k8s-showcase
+  else
+    LKS_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/laravel-k8s-showcase"
+  fi
+fi
 export REPO_ROOT LKS_CACHE
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -32,6 +40,47 @@ apt_install() {
     as_root touch /var/lib/apt/lists/.lks-updated
   fi
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# debian_mirror [APT_DIR] -> the Debian archive this machine's apt uses (first `deb` source of a
+# Debian suite in APT_DIR/sources.list, sources.list.d/*.list and deb822 *.sources; security
+# archives skipped). DEBIAN_MIRROR overrides it. No host name is built in: behind a company
+# mirror or a CI cache the images are bootstrapped from that mirror.
+debian_mirror() {
+  local dir="${1:-/etc/apt}" files=() f uri
+  if [ -n "${DEBIAN_MIRROR:-}" ]; then echo "$DEBIAN_MIRROR"; return 0; fi
+  [ -f "$dir/sources.list" ] && files+=("$dir/sources.list")
+  for f in "$dir"/sources.list.d/*.list "$dir"/sources.list.d/*.sources; do
+    [ -f "$f" ] && files+=("$f")
+  done
+  [ "${#files[@]}" -gt 0 ] && uri=$(awk '
+    function debian(suite) { return suite ~ /^(buster|bullseye|bookworm|trixie|forky|duke|sid|oldstable|stable|testing|unstable)(-updates|-backports)?$/ }
+    function found(uri) { print uri; done = 1; exit }
+    function flush() {
+      if (done) return
+      if (types ~ /(^|[ \t])deb([ \t]|$)/ && enabled != "no") {
+        n = split(suites, s, /[ \t]+/); m = split(uris, u, /[ \t]+/)
+        for (i = 1; i <= n; i++) if (debian(s[i])) for (j = 1; j <= m; j++) if (u[j] != "") found(u[j])
+      }
+      types = uris = suites = enabled = ""
+    }
+    FNR == 1 { flush() }
+    FILENAME ~ /\.sources$/ {
+      if ($0 ~ /^[ \t]*$/) { flush(); next }
+      if ($0 ~ /^#/) next
+      key = tolower($1); sub(/:$/, "", key); val = $0; sub(/^[^:]*:[ \t]*/, "", val)
+      if (key == "types") types = val; else if (key == "uris") uris = val
+      else if (key == "suites") suites = val; else if (key == "enabled") enabled = tolower(val)
+      next
+    }
+    $1 == "deb" {
+      k = 2; if ($k ~ /^\[/) { while (k <= NF && $k !~ /\]$/) k++; k++ }
+      if (debian($(k + 1))) found($k)
+    }
+    END { flush() }
+  ' "${files[@]}")
+  [ -n "${uri:-}" ] || die "no Debian archive in the apt sources of $dir (sources.list, sources.list.d/*.list, *.sources): set DEBIAN_MIRROR"
+  echo "${uri%/}"
 }
 
 # wait_for SECONDS DESCRIPTION CMD... -> poll CMD until it succeeds or the deadline passes
