@@ -158,6 +158,16 @@ def test_a_criterion_of_both_runtimes_is_partial_when_one_runtime_was_skipped(tm
             pass
 
         @pytest.mark.static
+        @pytest.mark.criterion("terraform-infra")
+        def test_validates():
+            pass
+
+        @pytest.mark.static
+        @pytest.mark.criterion("terraform-infra")
+        def test_applies_online():
+            pytest.skip("needs an online registry")
+
+        @pytest.mark.static
         @pytest.mark.criterion("pdb")
         def test_live_half(variant):
             pass
@@ -173,7 +183,10 @@ def test_a_criterion_of_both_runtimes_is_partial_when_one_runtime_was_skipped(tm
     # an FPM-only criterion ignores the Swoole run; a static test is evidence for both runtimes
     assert report["opcache-config"]["status"] == "PASS"
     assert report["pdb"]["status"] == "PASS"
-    assert data["summary"]["PARTIAL"] == 1
+    assert data["summary"]["PARTIAL"] == 2
+    # a runtime-independent row with a skipped part is PARTIAL too, with the reason
+    assert report["terraform-infra"]["status"] == "PARTIAL"
+    assert report["terraform-infra"]["note"] == "skipped: needs an online registry"
     # run with one runtime only: the other column is not covered, so nothing reads PASS
     only_fpm = json.loads(_run(tmp_path, test, "--variant", "fpm", "--fresh-report").read_text())
     pdb = {c["id"]: c for c in only_fpm["criteria"]}["pdb"]
