@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from fixtures.capabilities import require_tool
+from fixtures.manifests import kustomize_build as kustomize_build  # shared with the container tier
 from tests.repo import ROOT
 
 K8S_SCHEMA_VERSION = "1.34.0"
@@ -50,11 +51,6 @@ def json_valid(paths: list[Path]) -> tuple[bool, str]:
         except ValueError as exc:
             errors.append(f"{p}: {exc}")
     return not errors, "\n".join(errors)
-
-
-def kustomize_build(directory: Path) -> tuple[bool, str]:
-    """`kustomize build DIR` (what `kubectl kustomize` runs); on success the output is the YAML stream."""
-    return _run([require_tool("kustomize"), "build", str(directory)])
 
 
 def kube_validate(manifests: str) -> tuple[bool, str]:

@@ -40,33 +40,46 @@ memory_limit_mb() {
   fi
 }
 
-size_fpm_pool() {
-  local mem child reserved cap max per_child
-  mem=$(memory_limit_mb)
-  child=${PHP_FPM_CHILD_MB:-48}
-  reserved=${PHP_FPM_RESERVED_MB:-192}
-  cap=${PHP_FPM_MAX_CHILDREN_CAP:-32}
+# The pool-sizing formula (docs/APP.md, the fpm-sizing block) for a memory limit in MB. Sets the
+# fpm_* shell variables (not exported: the environment is untouched); reads the PHP_FPM_* settings
+# above. The static tier runs this very function (tests/static/fpm_sizing.py), so the docs, the
+# manifests and the container are checked against one implementation.
+fpm_pool_sizing() { # MEMORY_MB
+  local cap=${PHP_FPM_MAX_CHILDREN_CAP:-32} per_child_cap=${PHP_MEMORY_LIMIT_MAX_MB:-128} per_child
+  fpm_memory_mb=$1
+  fpm_child_mb=${PHP_FPM_CHILD_MB:-48}
+  fpm_reserved_mb=${PHP_FPM_RESERVED_MB:-192}
   if [ -n "${PHP_FPM_PM_MAX_CHILDREN:-}" ]; then
-    max=$PHP_FPM_PM_MAX_CHILDREN
+    fpm_max_children=$PHP_FPM_PM_MAX_CHILDREN
   else
-    max=$(( (mem - reserved) / child ))
-    [ "$max" -ge 2 ] || max=2
-    [ "$max" -le "$cap" ] || max=$cap
+    fpm_max_children=$(( (fpm_memory_mb - fpm_reserved_mb) / fpm_child_mb ))
+    [ "$fpm_max_children" -ge 2 ] || fpm_max_children=2
+    [ "$fpm_max_children" -le "$cap" ] || fpm_max_children=$cap
   fi
-  export PHP_FPM_PM_MAX_CHILDREN=$max
   # every child at its memory_limit must fit beside the reserved memory: a runaway request then
   # fails with "Allowed memory size exhausted" instead of the whole pod being OOM-killed
-  per_child=$(( (mem - reserved) / max ))
-  [ "$per_child" -le "${PHP_MEMORY_LIMIT_MAX_MB:-128}" ] || per_child=${PHP_MEMORY_LIMIT_MAX_MB:-128}
+  per_child=$(( (fpm_memory_mb - fpm_reserved_mb) / fpm_max_children ))
+  [ "$per_child" -le "$per_child_cap" ] || per_child=$per_child_cap
   if [ "$per_child" -lt 32 ]; then
-    json_log warning "memory limit ${mem} MB is too small for ${max} children beside ${reserved} MB reserved: memory_limit 32M, the pod may be OOM-killed"
+    json_log warning "memory limit ${fpm_memory_mb} MB is too small for ${fpm_max_children} children beside ${fpm_reserved_mb} MB reserved: memory_limit 32M, the pod may be OOM-killed"
     per_child=32
   fi
-  export PHP_FPM_MEMORY_LIMIT=${PHP_FPM_MEMORY_LIMIT:-${per_child}M}
-  export PHP_FPM_PM_START_SERVERS=${PHP_FPM_PM_START_SERVERS:-$(( max / 5 > 1 ? max / 5 : 1 ))}
-  export PHP_FPM_PM_MIN_SPARE_SERVERS=${PHP_FPM_PM_MIN_SPARE_SERVERS:-$PHP_FPM_PM_START_SERVERS}
-  export PHP_FPM_PM_MAX_SPARE_SERVERS=${PHP_FPM_PM_MAX_SPARE_SERVERS:-$(( max * 7 / 10 > PHP_FPM_PM_START_SERVERS ? max * 7 / 10 : PHP_FPM_PM_START_SERVERS ))}
-  json_log info "fpm pool: memory ${mem} MB, child ${child} MB, reserved ${reserved} MB -> pm.max_children ${max}, memory_limit ${PHP_FPM_MEMORY_LIMIT}, start ${PHP_FPM_PM_START_SERVERS}, spare ${PHP_FPM_PM_MIN_SPARE_SERVERS}..${PHP_FPM_PM_MAX_SPARE_SERVERS}"
+  fpm_memory_limit=${PHP_FPM_MEMORY_LIMIT:-${per_child}M}
+  fpm_start_servers=${PHP_FPM_PM_START_SERVERS:-$(( fpm_max_children / 5 > 1 ? fpm_max_children / 5 : 1 ))}
+  fpm_min_spare_servers=${PHP_FPM_PM_MIN_SPARE_SERVERS:-$fpm_start_servers}
+  fpm_max_spare_servers=${PHP_FPM_PM_MAX_SPARE_SERVERS:-$(( fpm_max_children * 7 / 10 > fpm_start_servers ? fpm_max_children * 7 / 10 : fpm_start_servers ))}
+}
+
+size_fpm_pool() {
+  local mem
+  mem=$(memory_limit_mb)
+  fpm_pool_sizing "$mem"
+  export PHP_FPM_PM_MAX_CHILDREN=$fpm_max_children
+  export PHP_FPM_MEMORY_LIMIT=$fpm_memory_limit
+  export PHP_FPM_PM_START_SERVERS=$fpm_start_servers
+  export PHP_FPM_PM_MIN_SPARE_SERVERS=$fpm_min_spare_servers
+  export PHP_FPM_PM_MAX_SPARE_SERVERS=$fpm_max_spare_servers
+  json_log info "fpm pool: memory ${mem} MB, child ${fpm_child_mb} MB, reserved ${fpm_reserved_mb} MB -> pm.max_children ${fpm_max_children}, memory_limit ${fpm_memory_limit}, start ${fpm_start_servers}, spare ${fpm_min_spare_servers}..${fpm_max_spare_servers}"
 }
 
 cache_config() {
@@ -99,4 +112,7 @@ main() {
   exec "$@"
 }
 
-main "$@"
+# run unless sourced (the static tier sources this file to call fpm_pool_sizing)
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  main "$@"
+fi
