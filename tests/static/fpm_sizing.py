@@ -177,7 +177,7 @@ def mismatches(doc: Path = DOC, entrypoint: Path = ENTRYPOINT, pool_config: Path
     return bad
 
 
-def fpm_only(variant: str) -> None:
+def fpm_only(variant: str, what: str = "FPM pool sizing") -> None:
     """Skip the Swoole parametrization of an FPM-only static check (its criterion is scoped to fpm)."""
     if variant != "fpm":
-        pytest.skip(f"FPM pool sizing: the {variant} runtime has no FPM pool")
+        pytest.skip(f"{what}: FPM only, the {variant} runtime has no FPM pool")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.repo import ROOT
+from tests.static.fpm_sizing import fpm_only
 
 pytestmark = pytest.mark.static
 
@@ -104,7 +105,8 @@ def test_online_runtime_images_are_built_in_stages_and_ship_no_build_tools(docke
     assert multistage_problems(APP / dockerfile, target) == []
 
 
-@pytest.mark.criterion("alpine-images")
+# The Alpine recipe, not an Alpine image: alpine-images needs a built image (tests/container/test_images.py)
+@pytest.mark.criterion("dockerfile-multistage")
 @pytest.mark.parametrize(("dockerfile", "target"), runtime_targets())
 def test_online_runtime_images_are_based_on_a_patch_pinned_alpine_image(dockerfile, target):
     assert alpine_problems(APP / dockerfile, target) == []
@@ -116,6 +118,7 @@ def test_online_runtime_images_run_as_a_numeric_non_root_user_with_a_healthcheck
     assert user_and_health_problems(APP / dockerfile, target) == []
 
 
+@pytest.mark.criterion("dockerfile-multistage", "non-root", "docker-healthcheck")
 def test_the_dockerfile_checks_reject_a_single_stage_root_image_on_a_floating_tag():
     bad = ROOT / "tests" / "static" / "samples" / "Dockerfile.bad"
     assert multistage_problems(bad, None)
@@ -123,13 +126,16 @@ def test_the_dockerfile_checks_reject_a_single_stage_root_image_on_a_floating_ta
     assert len(user_and_health_problems(bad, None)) == 2
 
 
-def test_fpm_and_nginx_stop_gracefully_with_sigquit():
+@pytest.mark.criterion("graceful-shutdown", variant="fpm")
+def test_fpm_and_nginx_stop_gracefully_with_sigquit(variant):
+    fpm_only(variant, "STOPSIGNAL of the FPM and nginx images")
     _, stages = parse(APP / "Dockerfile.fpm")
     for target in ("fpm", "nginx"):
         signals = [rest for op, rest in final_stage(stages, target).instructions if op == "STOPSIGNAL"]
         assert signals == ["SIGQUIT"], target
 
 
+@pytest.mark.criterion("dockerfile-multistage")
 def test_the_parser_sees_a_single_stage_dockerfile_as_one_stage():
     _, stages = parse(ROOT / "tests" / "static" / "samples" / "Dockerfile.bad")
     assert len(stages) == 1

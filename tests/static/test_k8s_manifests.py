@@ -14,12 +14,14 @@ import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 import yaml
 
+from fixtures import manifests
 from tests.repo import ROOT, SAMPLES
-from tests.static import checkers
+from tests.static import checkers, fpm_sizing
 
 pytestmark = pytest.mark.static
 
@@ -33,6 +35,12 @@ REQUIRED_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/component", "app
 # the longest graceful stop of either runtime: FPM process_control_timeout / Octane max_wait_time
 RUNTIME_STOP_SECONDS = 20
 
+# an HPA's CPU target: below, pods idle at scale; above, they saturate before it reacts
+CPU_TARGET_PERCENT = (40, 90)
+# the drivers that make web pods stateless (Laravel 10 names; app/src/config/{session,cache,queue}.php)
+REDIS_DRIVERS = ("SESSION_DRIVER", "CACHE_DRIVER", "QUEUE_CONNECTION")
+APP_COMPONENTS = ("web", "worker", "migrations")
+
 # file-name spellings of kinds besides the lower-cased kind itself
 ABBREVIATIONS = {"poddisruptionbudget": ("pdb",), "horizontalpodautoscaler": ("hpa",)}
 
@@ -41,15 +49,12 @@ Rule = Callable[[Docs], list[str]]
 
 
 # --- rendering ------------------------------------------------------------------------------------
-_rendered: dict[Path, Docs] = {}
-
-
 def render(directory: Path) -> Docs:
-    if directory not in _rendered:
-        ok, out = checkers.kustomize_build(directory)
-        assert ok, f"kustomize build {directory} failed:\n{out}"
-        _rendered[directory] = [d for d in yaml.safe_load_all(out) if d]
-    return _rendered[directory]
+    """What `kustomize build` renders (fixtures/manifests.py: the same rendering the container tier uses)."""
+    try:
+        return manifests.render(directory)
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 def sample(name: str) -> Docs:
@@ -258,6 +263,91 @@ def rule_hpa(docs: Docs) -> list[str]:
     return bad
 
 
+def rule_hpa_bounds(docs: Docs) -> list[str]:
+    """Every HPA can scale (maxReplicas > minReplicas), keeps web at >= 2 pods and aims CPU at 40-90 %."""
+    bad = []
+    web = {d["metadata"]["name"] for d in by_kind(docs, "Deployment")
+           if d["metadata"].get("labels", {}).get("app.kubernetes.io/component") == "web"}
+    for hpa in by_kind(docs, "HorizontalPodAutoscaler"):
+        spec = hpa["spec"]
+        low, high = spec.get("minReplicas", 1), spec.get("maxReplicas", 0)
+        if high <= low:
+            bad.append(f"{ref(hpa)}: maxReplicas {high} <= minReplicas {low}: it can never scale out")
+        if spec["scaleTargetRef"]["name"] in web and low < 2:
+            bad.append(f"{ref(hpa)}: minReplicas {low} < 2 for a web Deployment (one pod is a single point of failure)")
+        cpu = [m["resource"]["target"] for m in spec.get("metrics", [])
+               if m["type"] == "Resource" and m["resource"]["name"] == "cpu"]
+        if not cpu or cpu[0].get("type") != "Utilization":
+            bad.append(f"{ref(hpa)}: no CPU averageUtilization target")
+        elif not CPU_TARGET_PERCENT[0] <= cpu[0].get("averageUtilization", 0) <= CPU_TARGET_PERCENT[1]:
+            bad.append(f"{ref(hpa)}: CPU target {cpu[0].get('averageUtilization')} % outside {CPU_TARGET_PERCENT[0]}-{CPU_TARGET_PERCENT[1]} %")
+    return bad
+
+
+def _mebibytes(quantity: str | int) -> int:
+    """A Kubernetes memory quantity in MiB, as the entrypoint reads the cgroup limit (bytes / 2^20)."""
+    m = re.fullmatch(r"(\d+)(Ki|Mi|Gi|Ti|k|M|G|T)?", str(quantity))
+    if not m:
+        raise ValueError(f"unsupported memory quantity {quantity!r}")
+    factor = {None: 1, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+    return int(m.group(1)) * factor[m.group(2)] // 2**20
+
+
+def fpm_pods(docs: Docs) -> Iterator[tuple[dict, dict]]:
+    """(workload, app container) of the FPM web pods (template label laravel-k8s-showcase/variant: fpm)."""
+    for doc, spec in pod_specs(docs):
+        labels = doc["spec"]["template"]["metadata"].get("labels") or {}
+        if labels.get("laravel-k8s-showcase/variant") == "fpm":
+            app = next((c for c in spec["containers"] if c["name"] == "app"), None)
+            if app is not None:
+                yield doc, app
+
+
+def rule_fpm_sizing(docs: Docs) -> list[str]:
+    """The entrypoint's FPM pool for each FPM pod's env and memory limit fits the limit: children x
+    (average worker RSS and memory_limit) + reserved <= limit."""
+    bad = []
+    pods = list(fpm_pods(docs))
+    if not pods:
+        bad.append("no FPM web pod (template label laravel-k8s-showcase/variant: fpm) to size")
+    for doc, app in pods:
+        limit = ((app.get("resources") or {}).get("limits") or {}).get("memory")
+        if limit is None:
+            bad.append(f"{ref(doc)} container app: no limits.memory to size the pool from")
+            continue
+        limit_mb = _mebibytes(limit)
+        pool = fpm_sizing.entrypoint_sizing(limit_mb, manifests.container_env(docs, app))
+        children, reserved = int(pool["max_children"]), int(pool["reserved_mb"])
+        for what, per_child in (("average worker", int(pool["child_mb"])),
+                                ("memory_limit", int(pool["memory_limit"].removesuffix("M")))):
+            need = children * per_child + reserved
+            if need > limit_mb:
+                bad.append(f"{ref(doc)}: {children} children x {per_child} MB ({what}) + {reserved} MB reserved "
+                           f"= {need} MB does not fit the {limit_mb} MiB memory limit")
+    return bad
+
+
+def redis_driver_problems(env: dict[str, str], where: str) -> list[str]:
+    return [f"{where}: {key} is {env.get(key)!r}, want 'redis'" for key in REDIS_DRIVERS if env.get(key) != "redis"]
+
+
+def rule_redis_drivers(docs: Docs) -> list[str]:
+    """Sessions, cache and queue are in Redis: in the app ConfigMap and in the env of every container that
+    takes its config from it (web, worker, migrations)."""
+    bad = []
+    configs = [c for c in by_kind(docs, "ConfigMap") if c["metadata"]["name"].startswith("laravel-config")]
+    if not configs:
+        bad.append("no laravel-config ConfigMap")
+    for cm in configs:
+        bad += redis_driver_problems(cm.get("data") or {}, ref(cm))
+    for doc, spec in pod_specs(docs):
+        if doc["metadata"].get("labels", {}).get("app.kubernetes.io/component") in APP_COMPONENTS:
+            for c in containers(spec, init=False):
+                if any("configMapRef" in e for e in c.get("envFrom") or []):  # the PHP containers, not nginx
+                    bad += redis_driver_problems(manifests.container_env(docs, c), f"{ref(doc)} container {c['name']}")
+    return bad
+
+
 def rule_network_policies(docs: Docs) -> list[str]:
     """Default deny in both directions; Redis/MariaDB accept only the app's pods; DNS is allowed."""
     bad = []
@@ -304,30 +394,46 @@ def rule_topology_spread(docs: Docs) -> list[str]:
     return bad
 
 
-# rule -> (criterion or None, negative sample, a phrase its violation must contain)
-RULES: dict[str, tuple[Rule, str | None, str, str]] = {
-    "resources": (rule_resources, "resource-limits", "no-limits.yaml", "no limits.memory"),
-    "non-root": (rule_non_root, "non-root", "root.yaml", "runAsNonRoot is not true"),
-    "probes": (rule_probes, None, "unbounded-probe.yaml", "without timeoutSeconds"),
-    "graceful-stop": (rule_graceful_stop, None, "no-drain.yaml", "drain switch"),
-    "configmaps": (rule_config_from_configmaps, "configmaps", "configmap-secret.yaml", "looks secret"),
-    "secrets": (rule_secrets, "secrets", "inline-secret.yaml", "inline value"),
-    "pdb": (rule_pdb, "pdb", "pdb-blocks-drain.yaml", "minAvailable"),
-    "hpa": (rule_hpa, None, "hpa-cpu-only.yaml", "want cpu and memory"),
-    "network-policies": (rule_network_policies, "network-policies", "open-redis.yaml", "not the app's"),
-    "labels": (rule_labels, None, "unlabelled.yaml", "missing labels"),
-    "topology-spread": (rule_topology_spread, None, "no-spread.yaml", "no topology spread"),
+class RuleSpec(NamedTuple):
+    check: Rule
+    criteria: tuple[str, ...]  # the acceptance criteria the rule protects
+    sample: str  # the broken sample under tests/static/samples/k8s/ that it must reject
+    phrases: tuple[str, ...]  # what its violations on the sample must contain
+    overlays: tuple[str, ...] = OVERLAYS  # the overlays it applies to
+
+
+FPM_OVERLAYS = ("fpm", "comparison")  # the overlays with an FPM web pod
+
+RULES: dict[str, RuleSpec] = {
+    "resources": RuleSpec(rule_resources, ("resource-limits",), "no-limits.yaml", ("no limits.memory",)),
+    "non-root": RuleSpec(rule_non_root, ("non-root",), "root.yaml", ("runAsNonRoot is not true",)),
+    "probes": RuleSpec(rule_probes, ("health-endpoints",), "unbounded-probe.yaml", ("without timeoutSeconds",)),
+    "graceful-stop": RuleSpec(rule_graceful_stop, ("graceful-shutdown", "zero-downtime-rollout"), "no-drain.yaml", ("drain switch",)),
+    "configmaps": RuleSpec(rule_config_from_configmaps, ("configmaps",), "configmap-secret.yaml", ("looks secret",)),
+    "secrets": RuleSpec(rule_secrets, ("secrets",), "inline-secret.yaml", ("inline value",)),
+    "pdb": RuleSpec(rule_pdb, ("pdb",), "pdb-blocks-drain.yaml", ("minAvailable",)),
+    "hpa": RuleSpec(rule_hpa, ("hpa-scale-out",), "hpa-cpu-only.yaml", ("want cpu and memory",)),
+    "hpa-bounds": RuleSpec(rule_hpa_bounds, ("hpa-scale-out",), "hpa-bounds.yaml",
+                        ("maxReplicas 1 <= minReplicas 1", "minReplicas 1 < 2", "CPU target 99 %")),
+    "fpm-sizing": RuleSpec(rule_fpm_sizing, ("fpm-container-config", "resource-limits"), "fpm-oversized.yaml",
+                        ("16 children x 48 MB (average worker) + 192 MB reserved = 960 MB does not fit",), FPM_OVERLAYS),
+    "redis-drivers": RuleSpec(rule_redis_drivers, ("redis-sessions", "sessions-solved", "queue-redis", "configmaps"),
+                           "file-sessions.yaml", ("SESSION_DRIVER is 'file'", "QUEUE_CONNECTION is 'sync'",
+                                                  "container app: CACHE_DRIVER is 'array'")),
+    "network-policies": RuleSpec(rule_network_policies, ("network-policies",), "open-redis.yaml", ("not the app's",)),
+    "labels": RuleSpec(rule_labels, ("k8s-app-running",), "unlabelled.yaml", ("missing labels",)),
+    "topology-spread": RuleSpec(rule_topology_spread, ("k8s-app-running",), "no-spread.yaml", ("no topology spread",)),
 }
 
 
 def _params(with_variant: bool):
-    for name, (rule, criterion, sample_name, phrase) in RULES.items():
-        marks = [pytest.mark.criterion(criterion)] if criterion else []
+    for name, rule in RULES.items():
+        marks = [pytest.mark.criterion(*rule.criteria)]
         if with_variant:
-            for overlay in OVERLAYS:
-                yield pytest.param(rule, overlay, id=f"{name}-{overlay}", marks=marks)
+            for overlay in rule.overlays:
+                yield pytest.param(rule.check, overlay, id=f"{name}-{overlay}", marks=marks)
         else:
-            yield pytest.param(rule, sample_name, phrase, id=name)
+            yield pytest.param(rule.check, rule.sample, rule.phrases, id=name, marks=marks)
 
 
 @pytest.mark.parametrize(("rule", "overlay"), list(_params(True)))
@@ -336,13 +442,57 @@ def test_rendered_manifests_follow_the_rule(rule: Rule, overlay: str):
     assert not violations, f"k8s/{overlay}: {rule.__doc__}\n" + "\n".join(violations)
 
 
-@pytest.mark.parametrize(("rule", "sample_name", "phrase"), list(_params(False)))
-def test_the_rule_rejects_its_broken_sample(rule: Rule, sample_name: str, phrase: str):
+@pytest.mark.parametrize(("rule", "sample_name", "phrases"), list(_params(False)))
+def test_the_rule_rejects_its_broken_sample(rule: Rule, sample_name: str, phrases: tuple[str, ...]):
     violations = rule(sample(sample_name))
     assert violations, f"{rule.__name__} accepted the broken sample {sample_name}"
-    assert any(phrase in v for v in violations), f"expected {phrase!r} among:\n" + "\n".join(violations)
+    for phrase in phrases:
+        assert any(phrase in v for v in violations), f"expected {phrase!r} among:\n" + "\n".join(violations)
 
 
+# --- the redis drivers outside the manifests: the app's own names, and docker compose ------------
+COMPOSE = ROOT / "app" / "docker-compose.yml"
+
+
+def compose_driver_problems(path: Path) -> list[str]:
+    """Every compose service that runs the app (its environment has APP_KEY) keeps sessions, cache
+    and queue in Redis; ${VAR:-default} counts as its default, as `docker compose` resolves it unset."""
+    services = (yaml.safe_load(path.read_text()) or {}).get("services") or {}
+    bad, app_services = [], 0
+    for name, service in services.items():
+        env = service.get("environment") or {}
+        if isinstance(env, list):
+            env = dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
+        env = {k: re.sub(r"\$\{\w+(?::?-([^}]*))?\}", lambda m: m.group(1) or "", str(v)) for k, v in env.items()}
+        if "APP_KEY" in env:
+            app_services += 1
+            bad += redis_driver_problems(env, f"{path.name} service {name}")
+    if not app_services:
+        bad.append(f"{path.name}: no service runs the app (no environment with APP_KEY)")
+    return bad
+
+
+@pytest.mark.criterion("redis-sessions", "sessions-solved", "queue-redis")
+def test_docker_compose_keeps_sessions_cache_and_queue_in_redis():
+    assert compose_driver_problems(COMPOSE) == []
+
+
+@pytest.mark.criterion("redis-sessions", "sessions-solved", "queue-redis")
+def test_the_compose_check_rejects_file_sessions_and_an_inline_queue():
+    found = compose_driver_problems(SAMPLES / "compose" / "docker-compose.yml")
+    assert "docker-compose.yml service fpm: SESSION_DRIVER is 'file', want 'redis'" in found, found
+    assert "docker-compose.yml service fpm: QUEUE_CONNECTION is None, want 'redis'" in found, found
+    assert "docker-compose.yml service worker: QUEUE_CONNECTION is 'sync', want 'redis'" in found, found
+
+
+@pytest.mark.criterion("redis-sessions", "sessions-solved", "queue-redis")
+def test_the_driver_variables_are_the_ones_the_app_reads():
+    config = ROOT / "app" / "src" / "config"
+    read = {name for f in ("session.php", "cache.php", "queue.php") for name in re.findall(r"env\('(\w+)'", (config / f).read_text())}
+    assert set(REDIS_DRIVERS) <= read, f"the app does not read {sorted(set(REDIS_DRIVERS) - read)} (renamed setting?)"
+
+
+@pytest.mark.criterion("secrets")
 def test_committed_secret_files_are_marked_local_dev_only():
     examples = sorted(K8S.rglob("*.env.example"))
     assert examples, "no committed secret example files"
@@ -353,12 +503,14 @@ def test_committed_secret_files_are_marked_local_dev_only():
         assert marked, f"{path.relative_to(ROOT)}: neither marked LOCAL DEVELOPMENT nor all CHANGE_ME placeholders"
 
 
+@pytest.mark.criterion("secrets")
 def test_real_secret_files_are_git_ignored():
     for path in ("k8s/overlays/env-secrets/app/secrets.env", "k8s/overlays/env-secrets/mariadb/secrets.env"):
         proc = subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT)
         assert proc.returncode == 0, f"{path} is not git-ignored"
 
 
+@pytest.mark.criterion("k8s-app-running")
 def test_every_manifest_file_holds_one_object_named_after_its_component_and_kind():
     bad = []
     for path in sorted(K8S.rglob("*.yaml")):
@@ -391,6 +543,7 @@ def _compose(tmp_path: Path, overlay: str, component: Path) -> str:
     return out
 
 
+@pytest.mark.criterion("k8s-app-running", "migrations")
 def test_the_ephemeral_db_component_swaps_only_the_database_volume(tmp_path):
     out = _compose(tmp_path, "fpm", K8S / "overlays" / "ephemeral-db")
     ok, report = checkers.kube_validate(out)
@@ -401,6 +554,7 @@ def test_the_ephemeral_db_component_swaps_only_the_database_volume(tmp_path):
     assert not rule_non_root([db])
 
 
+@pytest.mark.criterion("secrets")
 def test_the_env_secrets_component_replaces_the_local_dev_secrets(tmp_path):
     component = tmp_path / "env-secrets"
     shutil.copytree(K8S / "overlays" / "env-secrets", component)

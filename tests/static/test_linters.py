@@ -40,23 +40,28 @@ def yaml_files() -> list[Path]:
     return files_matching(".yaml", ".yml", names=(".yamllint",))
 
 
+@pytest.mark.criterion("k8s-app-running", "cicd-deploys")
 def test_every_yaml_file_passes_yamllint():
     _assert_ok(checkers.yamllint(_nonempty(yaml_files(), "YAML files")), "yamllint")
 
 
+@pytest.mark.criterion("k8s-app-running", "cicd-deploys")
 def test_yamllint_rejects_a_broken_yaml_file():
     _assert_rejected(checkers.yamllint([SAMPLES / "bad.yaml"]), "duplication of key")
 
 
 # --- shell ----------------------------------------------------------------------------------------
+@pytest.mark.criterion("ci-build", "cd-deploy")
 def test_every_shell_script_passes_shellcheck():
     _assert_ok(checkers.shellcheck(_nonempty(shell_scripts(), "shell scripts")), "shellcheck")
 
 
+@pytest.mark.criterion("ci-build", "cd-deploy")
 def test_shellcheck_rejects_a_broken_script():
     _assert_rejected(checkers.shellcheck([SAMPLES / "bad.sh"]), "SC2086", "SC2164")
 
 
+@pytest.mark.criterion("ci-build", "cd-deploy")
 def test_every_script_is_strict_and_executable():
     offenders = []
     for script in shell_scripts():
@@ -75,10 +80,12 @@ def dockerfiles() -> list[Path]:
     return [p for p in repo_files() if p.name == "Dockerfile" or p.name.startswith("Dockerfile.") or p.suffix == ".Dockerfile"]
 
 
+@pytest.mark.criterion("dockerfile-multistage")
 def test_every_dockerfile_passes_hadolint():
     _assert_ok(checkers.hadolint(_nonempty(dockerfiles(), "Dockerfiles")), "hadolint")
 
 
+@pytest.mark.criterion("dockerfile-multistage")
 def test_hadolint_rejects_a_broken_dockerfile():
     _assert_rejected(checkers.hadolint([SAMPLES / "Dockerfile.bad"]), "DL3007", "DL3003")
 
@@ -88,10 +95,12 @@ def workflows() -> list[Path]:
     return [p for p in repo_files() if p.parent == ROOT / ".github" / "workflows" and p.suffix in (".yml", ".yaml")]
 
 
+@pytest.mark.criterion("cicd-deploys", "ci-build", "ci-unit-tests", "ci-integration-tests", "ci-performance-tests", "security-scan-ci")
 def test_every_workflow_passes_actionlint():
     _assert_ok(checkers.actionlint(_nonempty(workflows(), "workflows")), "actionlint")
 
 
+@pytest.mark.criterion("cicd-deploys", "ci-build", "ci-unit-tests", "ci-integration-tests", "ci-performance-tests", "security-scan-ci")
 def test_actionlint_rejects_a_broken_workflow():
     _assert_rejected(checkers.actionlint([SAMPLES / "workflow" / "bad.yml"]), "timeout-minute")
 
@@ -108,6 +117,7 @@ def kustomizations() -> list[Path]:
     return dirs
 
 
+@pytest.mark.criterion("k8s-app-running", "cd-deploy")
 def test_every_kustomization_builds_and_validates_against_the_pinned_kubernetes_schema():
     failures = []
     for directory in _nonempty(kustomizations(), "kustomizations under k8s/"):
@@ -121,10 +131,12 @@ def test_every_kustomization_builds_and_validates_against_the_pinned_kubernetes_
     assert not failures, "\n\n".join(failures)
 
 
+@pytest.mark.criterion("k8s-app-running", "cd-deploy")
 def test_kustomize_rejects_a_kustomization_with_a_missing_resource():
     _assert_rejected(checkers.kustomize_build(SAMPLES / "kustomize-unbuildable"), "does-not-exist.yaml")
 
 
+@pytest.mark.criterion("k8s-app-running", "cd-deploy")
 def test_schema_validation_rejects_an_invalid_deployment():
     ok, rendered = checkers.kustomize_build(SAMPLES / "kustomize-bad")
     assert ok, rendered
@@ -146,29 +158,35 @@ def rule_tests() -> list[Path]:
     return [p for p in repo_files() if p.parent == ROOT / "monitoring" / "tests" and p.suffix in (".yml", ".yaml")]
 
 
+@pytest.mark.criterion("alerting")
 def test_every_prometheus_rule_file_passes_promtool_check():
     _assert_ok(checkers.promtool_check_rules(_nonempty(rule_files(), "Prometheus rule files")), "promtool check rules")
 
 
+@pytest.mark.criterion("alerting")
 def test_promtool_rejects_a_rule_with_a_broken_expression():
     _assert_rejected(checkers.promtool_check_rules([SAMPLES / "rules-bad.yml"]), "rules-bad.yml")
 
 
+@pytest.mark.criterion("alerting")
 def test_every_promtool_unit_test_passes():
     _assert_ok(checkers.promtool_test_rules(_nonempty(rule_tests(), "promtool unit tests")), "promtool test rules")
 
 
+@pytest.mark.criterion("alerting")
 def test_promtool_test_rules_fails_when_an_expected_alert_does_not_fire():
     _assert_rejected(checkers.promtool_test_rules([SAMPLES / "rules-test" / "test.yml"]), "AlwaysQuiet")
 
 
 # --- Terraform ------------------------------------------------------------------------------------
+@pytest.mark.criterion("terraform-infra")
 def test_terraform_is_formatted():
     tf = [p for p in repo_files() if p.suffix == ".tf"]
     _nonempty(tf, "Terraform files")
     _assert_ok(checkers.terraform_fmt(ROOT / "terraform"), "terraform fmt -check")
 
 
+@pytest.mark.criterion("terraform-infra")
 def test_terraform_fmt_rejects_unformatted_code():
     _assert_rejected(checkers.terraform_fmt(SAMPLES / "terraform"), "bad.tf")
 
@@ -178,19 +196,23 @@ def dashboards() -> list[Path]:
     return [p for p in repo_files() if (ROOT / "monitoring" / "grafana") in p.parents and p.suffix == ".json"]
 
 
+@pytest.mark.criterion("grafana-comparison-dashboard")
 def test_every_dashboard_is_valid_json():
     _assert_ok(checkers.json_valid(_nonempty(dashboards(), "Grafana dashboards")), "JSON")
 
 
+@pytest.mark.criterion("grafana-comparison-dashboard")
 def test_json_check_rejects_a_broken_dashboard():
     _assert_rejected(checkers.json_valid([SAMPLES / "dashboard-bad.json"]), "dashboard-bad.json")
 
 
 # --- the suite's own Python -----------------------------------------------------------------------
+@pytest.mark.criterion("ci-unit-tests", "ci-integration-tests")
 def test_the_python_suite_passes_ruff():
     _assert_ok(checkers.ruff([ROOT]), "ruff check")
 
 
+@pytest.mark.criterion("ci-unit-tests", "ci-integration-tests")
 def test_ruff_rejects_broken_python():
     _assert_rejected(checkers.ruff([SAMPLES / "bad_python.py"]), "F401", "F821")
 
