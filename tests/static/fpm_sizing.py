@@ -17,8 +17,6 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-import pytest
-
 from tests.repo import ROOT
 
 ENTRYPOINT = ROOT / "app" / "docker" / "offline" / "entrypoint.sh"
@@ -176,8 +174,3 @@ def mismatches(doc: Path = DOC, entrypoint: Path = ENTRYPOINT, pool_config: Path
                 bad.append(f"{limit} MB: the pool config gets {setting} = {pool.get(setting)!r}, the docs {spelling.format(expected[key])}")
     return bad
 
-
-def fpm_only(variant: str, what: str = "FPM pool sizing") -> None:
-    """Skip the Swoole parametrization of an FPM-only static check (its criterion is scoped to fpm)."""
-    if variant != "fpm":
-        pytest.skip(f"{what}: FPM only, the {variant} runtime has no FPM pool")

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from tests.repo import ROOT
-from tests.static.fpm_sizing import fpm_only
 
 pytestmark = pytest.mark.static
 
@@ -127,8 +126,7 @@ def test_the_dockerfile_checks_reject_a_single_stage_root_image_on_a_floating_ta
 
 
 @pytest.mark.criterion("graceful-shutdown", variant="fpm")
-def test_fpm_and_nginx_stop_gracefully_with_sigquit(variant):
-    fpm_only(variant, "STOPSIGNAL of the FPM and nginx images")
+def test_fpm_and_nginx_stop_gracefully_with_sigquit():
     _, stages = parse(APP / "Dockerfile.fpm")
     for target in ("fpm", "nginx"):
         signals = [rest for op, rest in final_stage(stages, target).instructions if op == "STOPSIGNAL"]

@@ -415,8 +415,9 @@ RULES: dict[str, RuleSpec] = {
     "hpa": RuleSpec(rule_hpa, ("hpa-scale-out",), "hpa-cpu-only.yaml", ("want cpu and memory",)),
     "hpa-bounds": RuleSpec(rule_hpa_bounds, ("hpa-scale-out",), "hpa-bounds.yaml",
                         ("maxReplicas 1 <= minReplicas 1", "minReplicas 1 < 2", "CPU target 99 %")),
-    "fpm-sizing": RuleSpec(rule_fpm_sizing, ("fpm-container-config", "resource-limits"), "fpm-oversized.yaml",
-                        ("16 children x 48 MB (average worker) + 192 MB reserved = 960 MB does not fit",), FPM_OVERLAYS),
+    # fpm-container-config is an FPM-only row: this rule is no evidence for Swoole's resource limits
+    "fpm-sizing": RuleSpec(rule_fpm_sizing, ("fpm-container-config",), "fpm-oversized.yaml",
+                           ("16 children x 48 MB (average worker) + 192 MB reserved = 960 MB does not fit",), FPM_OVERLAYS),
     "redis-drivers": RuleSpec(rule_redis_drivers, ("redis-sessions", "sessions-solved", "queue-redis", "configmaps"),
                            "file-sessions.yaml", ("SESSION_DRIVER is 'file'", "QUEUE_CONNECTION is 'sync'",
                                                   "container app: CACHE_DRIVER is 'array'")),
