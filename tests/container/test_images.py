@@ -17,7 +17,7 @@ BUDGETS_MB = {("offline", "fpm"): 250, ("online", "fpm"): 150, ("online", "swool
 SECRET_KEYS = re.compile(r"(PASSWORD|SECRET|APP_KEY|TOKEN)", re.IGNORECASE)
 
 
-@pytest.mark.criterion("dockerfile-multistage", "alpine-images")
+@pytest.mark.criterion("dockerfile-multistage")
 def test_the_runtime_image_is_within_its_size_budget(variant, capabilities, app_images, record_metric):
     reason = capabilities.variant_skip_reason(variant)
     if reason:
@@ -27,6 +27,40 @@ def test_the_runtime_image_is_within_its_size_budget(variant, capabilities, app_
     budget = BUDGETS_MB[(capabilities.profile, variant)]
     record_metric("dockerfile-multistage", f"{variant} image size ({capabilities.profile})", round(size_mb, 1), "MB")
     assert size_mb <= budget, f"{tag} is {size_mb:.0f} MB, budget {budget} MB"
+
+
+ALPINE_OFFLINE_REASON = (
+    "alpine-images: no Alpine image is built offline (online flavour only); the offline images are "
+    "Debian trixie (app/docker/offline/), so their size proves nothing about Alpine"
+)
+
+
+def alpine_image_problems(tag: str, budget_mb: float) -> list[str]:
+    """What keeps `tag` from being an Alpine image within its budget: its /etc/os-release, its size."""
+    os_release = docker("run", "--rm", "--entrypoint", "cat", tag, "/etc/os-release").stdout
+    distro = dict(line.split("=", 1) for line in os_release.splitlines() if "=" in line).get("ID", "?").strip('"')
+    problems = [] if distro == "alpine" else [f"{tag} is not an Alpine image (/etc/os-release ID={distro})"]
+    size_mb = int(docker("image", "inspect", "-f", "{{.Size}}", tag).stdout) / 1e6
+    if size_mb > budget_mb:
+        problems.append(f"{tag} is {size_mb:.0f} MB, budget {budget_mb:.0f} MB")
+    return problems
+
+
+@pytest.mark.criterion("alpine-images")
+def test_the_runtime_image_built_from_the_alpine_recipe_is_alpine_and_within_its_budget(variant, capabilities, app_images):
+    if capabilities.offline:
+        pytest.skip(ALPINE_OFFLINE_REASON)
+    reason = capabilities.variant_skip_reason(variant)
+    if reason:
+        pytest.skip(reason)
+    assert alpine_image_problems(image(variant), BUDGETS_MB[("online", variant)]) == []
+
+
+def test_the_alpine_check_rejects_the_debian_image_of_the_offline_build(capabilities, app_images):
+    if not capabilities.offline:
+        pytest.skip("the offline Debian image is built by the offline profile only")
+    problems = alpine_image_problems(image("fpm"), BUDGETS_MB[("online", "fpm")])
+    assert any("is not an Alpine image (/etc/os-release ID=debian)" in p for p in problems), problems
 
 
 @pytest.mark.criterion("non-root")

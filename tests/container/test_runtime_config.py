@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.container.fastcgi import fastcgi, fpm_effective_config, probe, seconds
+from tests.static.fpm_sizing import entrypoint_sizing
 
 pytestmark = pytest.mark.container
 
@@ -18,11 +19,6 @@ PROBE = (Path(__file__).parent / "samples" / "runtime-probe.php").read_text()
 def fpm_only(variant: str) -> None:
     if variant != "fpm":
         pytest.skip("PHP-FPM settings apply to the fpm variant; Octane's are tested in the app tier")
-
-
-def expected_max_children(memory_mb: int, child_mb: int = 48, reserved_mb: int = 192, cap: int = 32) -> int:
-    """The sizing formula of app/php-fpm.conf and docs: clamp((limit - reserved) / child, 2, cap)."""
-    return max(2, min(cap, (memory_mb - reserved_mb) // child_mb))
 
 
 @pytest.mark.criterion("opcache-config")
@@ -57,15 +53,20 @@ def test_the_fpm_pool_is_sized_from_the_memory_limit_and_php_memory_fits_under_i
         fpm = web.containers["fpm"]
         config = fpm_effective_config(fpm)
         children = int(config["pm.max_children"])
-        assert children == expected_max_children(memory_mb), config
+        # what the entrypoint's own sizing function computes for this env and limit (the formula of
+        # docs/APP.md, checked against it in tests/static/test_fpm_sizing.py): one implementation
+        expected = entrypoint_sizing(memory_mb, fpm.env)
+        assert children == int(expected["max_children"]), config
         assert config["pm"] == "dynamic"
         assert int(config["pm.start_servers"]) == max(1, children // 5)
         probe_report = probe(fpm, PROBE)
         limit_mb = int(probe_report["ini"]["memory_limit"].rstrip("M"))
+        assert probe_report["ini"]["memory_limit"] == expected["memory_limit"], probe_report["ini"]
         # every child at its memory_limit, plus the master and shared memory, fits: PHP fails a
         # request with "Allowed memory size exhausted" long before the kernel OOM-kills the pod
-        assert children * limit_mb + 192 <= memory_mb, (
-            f"{children} children x memory_limit {limit_mb}M + 192M reserved exceed {memory_mb} MiB"
+        reserved = int(expected["reserved_mb"])
+        assert children * limit_mb + reserved <= memory_mb, (
+            f"{children} children x memory_limit {limit_mb}M + {reserved}M reserved exceed {memory_mb} MiB"
         )
 
 
