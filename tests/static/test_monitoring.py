@@ -481,6 +481,7 @@ def test_every_swoole_metric_used_is_exported_by_the_swoole_variant(repo_rules, 
     assert check_names_exported(repo_queries, recorded_names(repo_rules), EXPORTED) == []
 
 
+@pytest.mark.criterion("alerting", "grafana-comparison-dashboard")
 def test_the_exported_set_comes_from_a_real_scrape_of_the_app():
     names, sources = exported(EXPORTED)
     assert "scrape-fpm" in sources, "monitoring/exported-metrics.txt has no scrape of the FPM variant"
@@ -491,6 +492,7 @@ def test_the_exported_set_comes_from_a_real_scrape_of_the_app():
     assert {"http_requests_total", "http_request_duration_seconds_bucket", "app_info"} <= scraped
 
 
+@pytest.mark.criterion("alerting", "grafana-comparison-dashboard")
 def test_kubelet_series_are_kept_by_the_scrape_job_they_name(repo_queries):
     assert check_jobs_keep_names(repo_queries, PROMETHEUS_CONFIG) == []
 

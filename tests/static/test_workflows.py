@@ -65,6 +65,7 @@ def all_workflows() -> list[Path]:
     return sorted(WORKFLOWS.glob("*.yml"))
 
 
+@pytest.mark.criterion("cicd-deploys", "security-scan-ci")
 def test_every_workflow_reads_contents_only_by_default_and_bounds_every_job():
     for path in all_workflows():
         doc = yaml.safe_load(path.read_text())
@@ -73,6 +74,7 @@ def test_every_workflow_reads_contents_only_by_default_and_bounds_every_job():
             assert isinstance(job.get("timeout-minutes"), int), f"{path.name}:{name} has no timeout-minutes"
 
 
+@pytest.mark.criterion("cicd-deploys", "security-scan-ci")
 def test_every_action_is_pinned_by_commit_sha_with_a_version_comment():
     offenders = []
     for path in all_workflows():
