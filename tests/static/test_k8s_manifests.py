@@ -293,6 +293,14 @@ def _mebibytes(quantity: str | int) -> int:
     return int(m.group(1)) * factor[m.group(2)] // 2**20
 
 
+def _php_megabytes(value: str) -> int:
+    """A php.ini size (memory_limit: 96M, 1G, 131072K) in MB."""
+    m = re.fullmatch(r"(\d+)([KMG]?)", value.strip(), re.IGNORECASE)
+    if not m:
+        raise ValueError(f"unsupported memory_limit {value!r}")
+    return int(m.group(1)) * {"": 1, "K": 2**10, "M": 2**20, "G": 2**30}[m.group(2).upper()] // 2**20
+
+
 def fpm_pods(docs: Docs) -> Iterator[tuple[dict, dict]]:
     """(workload, app container) of the FPM web pods (template label laravel-k8s-showcase/variant: fpm)."""
     for doc, spec in pod_specs(docs):
@@ -319,7 +327,7 @@ def rule_fpm_sizing(docs: Docs) -> list[str]:
         pool = fpm_sizing.entrypoint_sizing(limit_mb, manifests.container_env(docs, app))
         children, reserved = int(pool["max_children"]), int(pool["reserved_mb"])
         for what, per_child in (("average worker", int(pool["child_mb"])),
-                                ("memory_limit", int(pool["memory_limit"].removesuffix("M")))):
+                                ("memory_limit", _php_megabytes(pool["memory_limit"]))):
             need = children * per_child + reserved
             if need > limit_mb:
                 bad.append(f"{ref(doc)}: {children} children x {per_child} MB ({what}) + {reserved} MB reserved "
