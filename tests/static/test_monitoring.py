@@ -474,7 +474,7 @@ def test_every_metric_used_by_rules_and_dashboards_is_exported(repo_rules, repo_
     assert check_names_exported(repo_queries, recorded_names(repo_rules), EXPORTED, skip_prefix="swoole_") == []
 
 
-@pytest.mark.criterion("grafana-comparison-dashboard")
+@pytest.mark.criterion("grafana-comparison-dashboard", variant="swoole")
 def test_every_swoole_metric_used_is_exported_by_the_swoole_variant(repo_rules, repo_queries):
     if not swoole_scraped(EXPORTED):
         pytest.skip(f"{SWOOLE_OFFLINE_REASON} (monitoring/exported-metrics.txt has no scrape of the Swoole variant)")
