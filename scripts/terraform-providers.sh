@@ -77,8 +77,10 @@ build_provider() {
 }
 
 write_cli_config() {
-  local config="$TF_PROVIDER_MIRROR/terraformrc"
-  cat >"$config.tmp" <<EOF
+  local config="$TF_PROVIDER_MIRROR/terraformrc" tmp
+  # a temporary file of its own: parallel callers (pytest-xdist workers) each write one
+  tmp=$(mktemp "$config.XXXXXX")
+  cat >"$tmp" <<EOF
 # Written by scripts/terraform-providers.sh: providers come from the local filesystem mirror
 # only (the provider registry is not reachable offline).
 provider_installation {
@@ -91,7 +93,8 @@ provider_installation {
   }
 }
 EOF
-  mv "$config.tmp" "$config"
+  chmod 0644 "$tmp"
+  mv -f "$tmp" "$config"
   echo "$config"
 }
 
