@@ -3,9 +3,14 @@
 namespace App\Models;
 
 use Illuminate\Database\Eloquent\Concerns\HasUuids;
+use Illuminate\Database\Eloquent\Builder;
 use Illuminate\Database\Eloquent\Model;
+use Illuminate\Database\Eloquent\Relations\BelongsTo;
 
-/** The status of one job dispatched through the API, as the queue worker updates it. */
+/**
+ * The status of one job dispatched through the API, as the queue worker updates it. `user_id` is
+ * who dispatched it: only that user can read it.
+ */
 class JobRun extends Model
 {
     use HasUuids;
@@ -30,4 +35,22 @@ class JobRun extends Model
         'attempts' => 'integer',
         'finished_at' => 'datetime',
     ];
+
+    /** @return BelongsTo<User, JobRun> */
+    public function user(): BelongsTo
+    {
+        return $this->belongsTo(User::class);
+    }
+
+    /** Only the runs `$user` dispatched; no user (a guest) owns nothing. */
+    public function scopeOwnedBy(Builder $query, ?User $user): void
+    {
+        if ($user === null) {
+            // not where('user_id', null): Eloquent turns that into IS NULL, the ownerless rows
+            $query->whereRaw('1 = 0');
+
+            return;
+        }
+        $query->where('user_id', $user->getKey());
+    }
 }
