@@ -20,15 +20,16 @@ Route::middleware('session')->group(function () {
     Route::prefix('auth')->group(function () {
         Route::post('/register', [AuthController::class, 'register'])->middleware('throttle:register')->name('auth.register');
         Route::post('/login', [AuthController::class, 'login'])->name('auth.login');
-        Route::middleware('auth')->group(function () {
+        Route::middleware(['session.cookie', 'auth'])->group(function () {
             Route::get('/me', [AuthController::class, 'me'])->name('auth.me');
             Route::post('/logout', [AuthController::class, 'logout'])->name('auth.logout');
         });
     });
 
-    // a guest gets 401; {task} and {jobRun} resolve among the caller's own rows only
-    // (RouteServiceProvider), so another user's id is a 404 like an id that does not exist
-    Route::middleware('auth')->group(function () {
+    // a guest gets 401 (without a cookie: before a session is even created); {task} and {jobRun}
+    // resolve among the caller's own rows only (RouteServiceProvider), so another user's id is a
+    // 404 like an id that does not exist
+    Route::middleware(['session.cookie', 'auth'])->group(function () {
         Route::apiResource('tasks', TaskController::class);
 
         Route::post('/jobs', [JobController::class, 'store'])->middleware('can:create,App\Models\JobRun')->name('jobs.store');

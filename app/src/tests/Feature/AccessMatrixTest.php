@@ -52,6 +52,15 @@ class AccessMatrixTest extends TestCase
         $this->loginAs($this->other);
     }
 
+    /** @return list<string> the session keys in Redis */
+    private function sessionKeys(): array
+    {
+        return array_values(array_filter(
+            (array) \Illuminate\Support\Facades\Redis::connection(config('session.connection'))->command('keys', ['*']),
+            fn ($key) => ! str_contains((string) $key, 'login:') && ! str_contains((string) $key, 'metrics'),
+        ));
+    }
+
     private function uri(string $route): string
     {
         return '/'.strtr($route, ['{task}' => (string) $this->task->id, '{jobRun}' => '00000000-0000-0000-0000-000000000000']);
@@ -82,6 +91,7 @@ class AccessMatrixTest extends TestCase
         }
 
         $this->assertSame(2, Task::query()->count(), 'no guest write reached the database');
+        $this->assertSame(2, count($this->sessionKeys()), 'only the two logins stored a session: refused guests none');
         $this->assertSame('Owner secret plan', $this->task->fresh()->title);
         $this->assertSame(0, JobRun::query()->count());
         $this->assertSame(0, Queue::connection('redis')->size('default'));
@@ -131,7 +141,11 @@ class AccessMatrixTest extends TestCase
             ->assertJsonPath('data.title', 'Owner renamed plan');
         $this->loginAs($this->owner)->patchJson("/api/tasks/{$id}", ['status' => 'done', 'user_id' => $this->other->id])->assertOk()
             ->assertJsonPath('data.status', 'done')->assertJsonPath('data.user_id', $this->owner->id);
-        $this->loginAs($this->owner)->deleteJson("/api/tasks/{$id}")->assertNoContent();
+        // what `curl -X DELETE` sends: no body, no Content-Type
+        // (an empty CONTENT_TYPE: Symfony's test request would default it to a form's)
+        $this->loginAs($this->owner)->call('DELETE', "/api/tasks/{$id}", [], $this->prepareCookiesForRequest(), [],
+            $this->transformHeadersToServerVars(['Accept' => 'application/json']) + ['CONTENT_TYPE' => ''],
+        )->assertNoContent();
         $this->assertNull(Task::query()->find($id));
     }
 
