@@ -5,6 +5,8 @@ namespace Tests\Feature;
 use App\Models\JobRun;
 use App\Models\Task;
 use App\Models\User;
+use Illuminate\Database\Eloquent\ModelNotFoundException;
+use Illuminate\Support\Facades\Auth;
 use Illuminate\Support\Facades\Gate;
 use Illuminate\Support\Facades\Queue;
 use Illuminate\Support\Facades\Route;
@@ -177,6 +179,26 @@ class AccessMatrixTest extends TestCase
         $this->loginAs($this->other)->getJson("/api/jobs/{$id}")->assertNotFound()
             ->assertExactJson(['message' => "JobRun {$id} not found."]);
         $this->asGuest()->getJson("/api/jobs/{$id}")->assertUnauthorized();
+    }
+
+    public function test_the_route_binding_finds_only_the_callers_rows_even_without_the_policy(): void
+    {
+        $run = $this->owner->jobRuns()->create(['status' => 'queued', 'attempts' => 0]);
+        $router = $this->app->make('router');
+
+        Auth::setUser($this->owner);
+        $this->assertTrue($this->task->is($router->getBindingCallback('task')((string) $this->task->id)));
+        $this->assertTrue($run->is($router->getBindingCallback('jobRun')((string) $run->id)));
+
+        Auth::setUser($this->other);
+        foreach (['task' => (string) $this->task->id, 'jobRun' => (string) $run->id] as $parameter => $id) {
+            try {
+                $router->getBindingCallback($parameter)($id);
+                $this->fail("{$parameter} {$id} of the owner was bound for another user");
+            } catch (ModelNotFoundException $e) {
+                $this->assertSame([$id], array_map('strval', $e->getIds()));
+            }
+        }
     }
 
     public function test_the_policies_deny_another_user_as_not_found_not_forbidden(): void
