@@ -2,10 +2,9 @@
 
 namespace App\Models;
 
+use App\Models\Concerns\BelongsToUser;
 use Illuminate\Database\Eloquent\Concerns\HasUuids;
-use Illuminate\Database\Eloquent\Builder;
 use Illuminate\Database\Eloquent\Model;
-use Illuminate\Database\Eloquent\Relations\BelongsTo;
 
 /**
  * The status of one job dispatched through the API, as the queue worker updates it. `user_id` is
@@ -13,7 +12,7 @@ use Illuminate\Database\Eloquent\Relations\BelongsTo;
  */
 class JobRun extends Model
 {
-    use HasUuids;
+    use BelongsToUser, HasUuids;
 
     public const QUEUED = 'queued';
 
@@ -35,22 +34,4 @@ class JobRun extends Model
         'attempts' => 'integer',
         'finished_at' => 'datetime',
     ];
-
-    /** @return BelongsTo<User, JobRun> */
-    public function user(): BelongsTo
-    {
-        return $this->belongsTo(User::class);
-    }
-
-    /** Only the runs `$user` dispatched; no user (a guest) owns nothing. */
-    public function scopeOwnedBy(Builder $query, ?User $user): void
-    {
-        if ($user === null) {
-            // not where('user_id', null): Eloquent turns that into IS NULL, the ownerless rows
-            $query->whereRaw('1 = 0');
-
-            return;
-        }
-        $query->where('user_id', $user->getKey());
-    }
 }
