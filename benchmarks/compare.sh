@@ -3,7 +3,9 @@
 # memory limits, interleaved rounds, and write a results table + SVG plot.
 # Runs the real images on a private Docker network (real Redis and MariaDB); load from `hey`
 # on 127.0.0.1 only, bounded in requests (BENCH_REQUESTS) and seconds (BENCH_ROUND_TIMEOUT).
-#   BENCH_ENDPOINT       reference endpoint (default /api/ping)
+#   BENCH_ENDPOINT       reference endpoint (default /api/ping). One that needs a session (answers 401
+#                        to a guest, e.g. /api/tasks) is benchmarked as a logged-in user: a user is
+#                        registered on each runtime first and hey sends its session cookie
 #   BENCH_REQUESTS       requests per round (default 3000)
 #   BENCH_CONCURRENCY    concurrent connections (default 32)
 #   BENCH_ROUNDS         interleaved rounds per variant (default 3)
@@ -12,6 +14,7 @@
 #   BENCH_ROUND_TIMEOUT  hard stop for one round in seconds (default 90)
 #   BENCH_OUT            results directory (default benchmarks/results/<UTC timestamp>)
 #   APP_VERSION          image tag (default: app/VERSION)
+#   IMAGE_PREFIX         image repository prefix (default laravel-k8s-showcase, as scripts/build-images.sh)
 set -o errexit -o nounset -o pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/common.sh"
@@ -29,8 +32,9 @@ SWOOLE_OFFLINE_REASON="swoole: extension not installable offline (no PECL/Packag
 
 PREFIX="lks-bench-$$"
 NET="$PREFIX"
-IMG="laravel-k8s-showcase"
+IMG="${IMAGE_PREFIX:-laravel-k8s-showcase}"
 declare -A PORT=()
+declare -A SESSION=()  # per runtime: the Cookie header of the benchmark user, when the endpoint needs one
 
 cleanup() {
   local ids
@@ -117,6 +121,30 @@ mem_bytes() {
   fi
 }
 
+# Log a benchmark user in on `variant` when the endpoint refuses guests (401): registered through
+# the API like any client, its session (in Redis) then rides on every benchmark request. Reads
+# only: hey sends GETs, which need no CSRF token.
+log_in_if_needed() {
+  local variant="$1" base status jar value
+  base="http://127.0.0.1:${PORT[$variant]}"
+  status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H 'Accept: application/json' "$base$BENCH_ENDPOINT")
+  [ "$status" = 401 ] || return 0
+  jar="$BENCH_OUT/.cookies-$variant"
+  status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -c "$jar" \
+    -H 'Accept: application/json' -H 'Content-Type: application/json' \
+    -d "{\"name\":\"Benchmark\",\"email\":\"bench-$variant-$$@example.test\",\"password\":\"bench-only-password\"}" \
+    "$base/api/auth/register")
+  [ "$status" = 201 ] || die "registering the benchmark user on $variant answered $status"
+  value=$(awk '$6 == "lks_session" {print $7}' "$jar")
+  rm -f "$jar"
+  [ -n "$value" ] || die "no session cookie from $variant"
+  SESSION[$variant]="Cookie: lks_session=$value"
+  log "$BENCH_ENDPOINT needs a session: benchmarking $variant as a logged-in user"
+}
+
+# hey's header arguments for `variant` (none for a public endpoint)
+auth_args() { if [ -n "${SESSION[$1]:-}" ]; then printf '%s\n' -H "${SESSION[$1]}"; fi; }
+
 containers_of() { if [ "$1" = fpm ]; then echo "$PREFIX-fpm $PREFIX-nginx"; else echo "$PREFIX-swoole"; fi; }
 
 run_round() {
@@ -124,7 +152,9 @@ run_round() {
   url="http://127.0.0.1:${PORT[$variant]}${BENCH_ENDPOINT}"
   for c in $(containers_of "$variant"); do c0=$((c0 + $(cpu_ns "$c"))); done
   t0=$(date +%s%N)
-  out=$(timeout "$BENCH_ROUND_TIMEOUT" hey -n "$BENCH_REQUESTS" -c "$BENCH_CONCURRENCY" -t 10 "$url") \
+  local -a auth=()
+  mapfile -t auth < <(auth_args "$variant")
+  out=$(timeout "$BENCH_ROUND_TIMEOUT" hey -n "$BENCH_REQUESTS" -c "$BENCH_CONCURRENCY" -t 10 "${auth[@]}" "$url") \
     || die "round $round of $variant did not finish within ${BENCH_ROUND_TIMEOUT} s"
   t1=$(date +%s%N)
   for c in $(containers_of "$variant"); do c1=$((c1 + $(cpu_ns "$c"))); mem=$((mem + $(mem_bytes "$c"))); done
@@ -171,8 +201,11 @@ main() {
     log "swoole image absent: $SWOOLE_OFFLINE_REASON"
     printf '{"variant": "swoole", "skipped": "%s"}\n' "$SWOOLE_OFFLINE_REASON" >>"$rounds"
   fi
+  local -a auth=()
   for v in "${variants[@]}"; do  # warm-up: OPcache, autoloader, connections
-    timeout 60 hey -n 200 -c 8 "http://127.0.0.1:${PORT[$v]}${BENCH_ENDPOINT}" >/dev/null || die "warm-up of $v failed"
+    log_in_if_needed "$v"
+    mapfile -t auth < <(auth_args "$v")
+    timeout 60 hey -n 200 -c 8 "${auth[@]}" "http://127.0.0.1:${PORT[$v]}${BENCH_ENDPOINT}" >/dev/null || die "warm-up of $v failed"
   done
   for r in $(seq 1 "$BENCH_ROUNDS"); do
     for v in "${variants[@]}"; do

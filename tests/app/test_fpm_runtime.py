@@ -12,6 +12,7 @@ import json
 import subprocess
 import tempfile
 import time
+import uuid
 
 import pytest
 
@@ -31,8 +32,9 @@ def _series(text: str) -> dict[str, float]:
 
 @pytest.mark.criterion("custom-prometheus-metrics", "php-laravel-metrics")
 def test_promtool_accepts_a_real_metrics_scrape_from_the_fpm_pool(fpm_app):
+    user = _logged_in(fpm_app)
     for uri in ("/api/ping", "/api/ping", "/api/tasks", "/api/tasks/999999", "/nope"):
-        fpm_app.request("GET", uri)
+        fpm_app.request("GET", uri, headers=user)
 
     status, headers, body = fpm_app.request("GET", "/metrics")
 
@@ -63,11 +65,23 @@ def test_promtool_accepts_a_real_metrics_scrape_from_the_fpm_pool(fpm_app):
     assert values[f'app_info{{runtime="fpm",version="{version}"}}'] == 1
 
 
-def _wait_for_job(fpm_app, job_id: str, final: set[str], deadline_s: float) -> dict:
+def _logged_in(fpm_app) -> dict[str, str]:
+    """Headers of a freshly registered user's requests: its session cookie and its CSRF token."""
+    email = f"fpm-{uuid.uuid4().hex[:12]}@example.test"
+    status, headers, body = fpm_app.request(
+        "POST", "/api/auth/register", {"name": "FPM Tester", "email": email, "password": "correct horse battery"})
+    assert status == 201, body
+    cookies = [line.split(";", 1)[0] for line in headers.get("set-cookie", "").splitlines()]
+    session = [c for c in cookies if c.startswith("lks_session=")]
+    assert session, f"no session cookie in {headers.get('set-cookie')!r}"
+    return {"Cookie": session[0], "X-CSRF-TOKEN": json.loads(body)["meta"]["csrf_token"]}
+
+
+def _wait_for_job(fpm_app, job_id: str, final: set[str], deadline_s: float, user: dict[str, str]) -> dict:
     end = time.monotonic() + deadline_s
     data: dict = {}
     while time.monotonic() < end:
-        status, _, body = fpm_app.request("GET", f"/api/jobs/{job_id}")
+        status, _, body = fpm_app.request("GET", f"/api/jobs/{job_id}", headers=user)
         assert status == 200, body
         data = json.loads(body)["data"]
         if data["status"] in final:
@@ -78,11 +92,12 @@ def _wait_for_job(fpm_app, job_id: str, final: set[str], deadline_s: float) -> d
 
 @pytest.mark.criterion("queue-redis")
 def test_a_job_dispatched_through_the_api_is_processed_by_the_separate_queue_worker(fpm_app):
-    status, _, body = fpm_app.request("POST", "/api/jobs", {"numbers": [2, 3, 5]})
+    user = _logged_in(fpm_app)
+    status, _, body = fpm_app.request("POST", "/api/jobs", {"numbers": [2, 3, 5]}, headers=user)
     assert status == 202, body
     job_id = json.loads(body)["data"]["id"]
 
-    data = _wait_for_job(fpm_app, job_id, {"succeeded", "failed"}, 30)
+    data = _wait_for_job(fpm_app, job_id, {"succeeded", "failed"}, 30, user)
 
     assert data["status"] == "succeeded"
     assert data["result"] == {"count": 3, "sum": 10, "mean": 10 / 3}
@@ -93,11 +108,12 @@ def test_a_job_dispatched_through_the_api_is_processed_by_the_separate_queue_wor
 
 @pytest.mark.criterion("queue-redis")
 def test_a_job_that_keeps_failing_is_retried_with_backoff_then_recorded_as_failed(fpm_app):
-    status, _, body = fpm_app.request("POST", "/api/jobs", {"numbers": [1], "fail_attempts": 10})
+    user = _logged_in(fpm_app)
+    status, _, body = fpm_app.request("POST", "/api/jobs", {"numbers": [1], "fail_attempts": 10}, headers=user)
     assert status == 202, body
     job_id = json.loads(body)["data"]["id"]
 
-    data = _wait_for_job(fpm_app, job_id, {"failed", "succeeded"}, 45)
+    data = _wait_for_job(fpm_app, job_id, {"failed", "succeeded"}, 45, user)
 
     assert data["status"] == "failed"
     assert data["attempts"] == 3

@@ -1,12 +1,14 @@
-"""Stateless sessions: two instances sharing Redis behave as one for a logged-in user."""
+"""Stateless sessions: two instances sharing Redis behave as one for a logged-in user (its writes
+carry the session's CSRF token, tests/api_session.py)."""
 
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 import requests
+
+from tests.api_session import log_in_new_user
 
 pytestmark = pytest.mark.container
 
@@ -32,12 +34,9 @@ def logged_in_sessions(redis) -> set[str]:
 def test_a_session_created_on_one_instance_is_valid_on_another_and_logout_ends_it_on_both(web_factory, redis_server):
     first = web_factory(cpus="1", memory="512m", name="a")
     second = web_factory(cpus="1", memory="512m", name="b")
-    email = f"user-{uuid.uuid4().hex[:8]}@example.test"
     browser = requests.Session()
 
-    created = as_user(browser, first, "POST", "/api/auth/register",
-                      json={"name": "Replica Tester", "email": email, "password": "correct horse battery"})
-    assert created.status_code == 201, created.text
+    email = log_in_new_user(browser, first.url, "Replica Tester")["email"]
     cookie_names = set(browser.cookies.keys())
     assert cookie_names, "no session cookie was set"
     # the same cookie, presented to the other instance (cookies are scoped by host, not port)
@@ -58,11 +57,9 @@ def test_a_session_created_on_one_instance_is_valid_on_another_and_logout_ends_i
 
 @pytest.mark.criterion("auth-redis-sessions")
 def test_a_wrong_password_is_refused_without_creating_a_session(web):
-    email = f"user-{uuid.uuid4().hex[:8]}@example.test"
     browser = requests.Session()
-    assert as_user(browser, web, "POST", "/api/auth/register",
-                   json={"name": "Someone", "email": email, "password": "correct horse battery"}).status_code == 201
-    as_user(browser, web, "POST", "/api/auth/logout", json={})
+    email = log_in_new_user(browser, web.url, "Someone")["email"]
+    assert as_user(browser, web, "POST", "/api/auth/logout", json={}).status_code == 200
     stranger = requests.Session()
     bad = as_user(stranger, web, "POST", "/api/auth/login", json={"email": email, "password": "wrong password!"})
     assert bad.status_code in (401, 422), bad.text

@@ -37,6 +37,9 @@ return [
     // Seconds a throttled login has to wait.
     'login_decay_seconds' => (int) env('AUTH_LOGIN_DECAY_SECONDS', 60),
 
+    // Registrations allowed per minute from one client address before 429 (every attempt counts).
+    'register_max_attempts' => (int) env('AUTH_REGISTER_MAX_ATTEMPTS', 10),
+
     'password_timeout' => 10800,
 
 ];

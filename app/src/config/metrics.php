@@ -15,6 +15,10 @@ return [
     'redis_connection' => env('METRICS_REDIS_CONNECTION', 'default'),
 
     // Latency buckets in seconds (http_request_duration_seconds, laravel_db_query_duration_seconds).
+    // /metrics refuses requests a reverse proxy forwarded (X-Forwarded-Proto/-Host, Forwarded):
+    // Prometheus scrapes the pod directly, the Ingress must not expose it. Supported: true, false.
+    'refuse_forwarded' => (bool) env('METRICS_REFUSE_FORWARDED', true),
+
     'buckets' => [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
 
     // pm.max_children of the pool, exported as php_fpm_pool_processes_max. The entrypoint computes

@@ -8,22 +8,31 @@ use App\Http\Controllers\TaskController;
 use Illuminate\Support\Facades\Route;
 
 // Controllers only (no closures), so `php artisan route:cache` works.
+// Who may do what: docs/APP.md, "Access matrix".
 
+// stateless: no session, no cookie, no Redis round-trip
 Route::get('/ping', PingController::class)->name('ping');
 
 Route::get('/stress', StressController::class)->name('stress');
 Route::get('/stress-test', StressController::class)->name('stress-test'); // the POC's demo URL
 
-Route::apiResource('tasks', TaskController::class);
+Route::middleware('session')->group(function () {
+    Route::prefix('auth')->group(function () {
+        Route::post('/register', [AuthController::class, 'register'])->middleware('throttle:register')->name('auth.register');
+        Route::post('/login', [AuthController::class, 'login'])->name('auth.login');
+        Route::middleware(['session.cookie', 'auth'])->group(function () {
+            Route::get('/me', [AuthController::class, 'me'])->name('auth.me');
+            Route::post('/logout', [AuthController::class, 'logout'])->name('auth.logout');
+        });
+    });
 
-Route::post('/jobs', [JobController::class, 'store'])->name('jobs.store');
-Route::get('/jobs/{jobRun}', [JobController::class, 'show'])->name('jobs.show');
+    // a guest gets 401 (without a cookie: before a session is even created); {task} and {jobRun}
+    // resolve among the caller's own rows only (RouteServiceProvider), so another user's id is a
+    // 404 like an id that does not exist
+    Route::middleware(['session.cookie', 'auth'])->group(function () {
+        Route::apiResource('tasks', TaskController::class);
 
-Route::middleware('session')->prefix('auth')->group(function () {
-    Route::post('/register', [AuthController::class, 'register'])->name('auth.register');
-    Route::post('/login', [AuthController::class, 'login'])->name('auth.login');
-    Route::middleware('auth')->group(function () {
-        Route::get('/me', [AuthController::class, 'me'])->name('auth.me');
-        Route::post('/logout', [AuthController::class, 'logout'])->name('auth.logout');
+        Route::post('/jobs', [JobController::class, 'store'])->middleware('can:create,App\Models\JobRun')->name('jobs.store');
+        Route::get('/jobs/{jobRun}', [JobController::class, 'show'])->middleware('can:view,jobRun')->name('jobs.show');
     });
 });

@@ -2,6 +2,7 @@
 
 namespace Tests;
 
+use App\Models\User;
 use Illuminate\Contracts\Console\Kernel;
 use Illuminate\Foundation\Application;
 use Illuminate\Foundation\Testing\TestCase as BaseTestCase;
@@ -87,5 +88,68 @@ abstract class TestCase extends BaseTestCase
     protected function anotherReplica(): void
     {
         $this->refreshApplication();
+    }
+
+    /** Password of every user made by newUser(). */
+    protected const PASSWORD = 'correct-horse-1';
+
+    /** @var array<int, array{session: string, xsrf: string, csrf: string}> per user id, from loginAs() */
+    private array $browsers = [];
+
+    protected function newUser(string $name = 'Ada'): User
+    {
+        return User::query()->create([
+            'name' => $name, 'email' => strtolower($name).'-'.bin2hex(random_bytes(4)).'@example.test', 'password' => self::PASSWORD,
+        ]);
+    }
+
+    /**
+     * The next requests come from `$user`'s browser: a real login through POST /api/auth/login
+     * (the session lives in Redis), then only its session cookie and, as axios does, the
+     * XSRF-TOKEN cookie echoed in X-XSRF-TOKEN. Each identity switch starts a fresh application
+     * instance, so nothing but the cookie, Redis and MariaDB carries who is calling.
+     */
+    protected function loginAs(User $user): static
+    {
+        if (! isset($this->browsers[$user->id])) {
+            $login = $this->asGuest()->postJson('/api/auth/login', ['email' => $user->email, 'password' => self::PASSWORD]);
+            $login->assertOk();
+            $this->browsers[$user->id] = [
+                'session' => (string) $login->getCookie(config('session.cookie'), false)?->getValue(),
+                'xsrf' => (string) $login->getCookie('XSRF-TOKEN', false)?->getValue(),
+                'csrf' => (string) $login->json('meta.csrf_token'),
+            ];
+            $this->assertNotSame('', $this->browsers[$user->id]['session'], 'the login set the session cookie');
+            $this->assertNotSame('', $this->browsers[$user->id]['xsrf'], 'the login set the XSRF-TOKEN cookie');
+        }
+
+        return $this->withSessionOf($user)->withHeader('X-XSRF-TOKEN', $this->browsers[$user->id]['xsrf']);
+    }
+
+    /** `$user`'s session cookie alone (logged in with loginAs() before), without any CSRF token. */
+    protected function withSessionOf(User $user): static
+    {
+        $this->assertArrayHasKey($user->id, $this->browsers, 'loginAs() this user first');
+
+        return $this->asGuest()->withCredentials()
+            ->withUnencryptedCookie(config('session.cookie'), $this->browsers[$user->id]['session']);
+    }
+
+    /** The plain CSRF token of `$user`'s session (meta.csrf_token of the login response). */
+    protected function csrfTokenOf(User $user): string
+    {
+        return $this->browsers[$user->id]['csrf'];
+    }
+
+    /** The next requests come from a client without cookies or tokens, served by a fresh application instance. */
+    protected function asGuest(): static
+    {
+        $this->anotherReplica();
+        $this->defaultHeaders = [];
+        $this->defaultCookies = [];
+        $this->unencryptedCookies = [];
+        $this->withCredentials = false;
+
+        return $this;
     }
 }

@@ -2,13 +2,17 @@
 
 namespace App\Models;
 
+use App\Models\Concerns\BelongsToUser;
 use Illuminate\Database\Eloquent\Concerns\HasUuids;
 use Illuminate\Database\Eloquent\Model;
 
-/** The status of one job dispatched through the API, as the queue worker updates it. */
+/**
+ * The status of one job dispatched through the API, as the queue worker updates it. `user_id` is
+ * who dispatched it: only that user can read it.
+ */
 class JobRun extends Model
 {
-    use HasUuids;
+    use BelongsToUser, HasUuids;
 
     public const QUEUED = 'queued';
 

@@ -2,12 +2,14 @@
 
 namespace App\Models;
 
+use App\Models\Concerns\BelongsToUser;
 use Illuminate\Database\Eloquent\Factories\HasFactory;
 use Illuminate\Database\Eloquent\Model;
 
+/** A task belongs to the user who created it; `user_id` is never mass-assigned (not fillable). */
 class Task extends Model
 {
-    use HasFactory;
+    use BelongsToUser, HasFactory;
 
     public const STATUSES = ['todo', 'doing', 'done'];
 

@@ -3,6 +3,10 @@
 namespace App\Providers;
 
 use App\Metrics\RequestContext;
+use App\Models\JobRun;
+use App\Models\Task;
+use App\Policies\JobRunPolicy;
+use App\Policies\TaskPolicy;
 use Illuminate\Database\Eloquent\Model;
 use Illuminate\Http\Resources\Json\JsonResource;
 use Illuminate\Queue\Events\JobExceptionOccurred;
@@ -10,6 +14,7 @@ use Illuminate\Queue\Events\JobFailed;
 use Illuminate\Queue\Events\JobProcessed;
 use Illuminate\Queue\Events\JobProcessing;
 use Illuminate\Support\Facades\Event;
+use Illuminate\Support\Facades\Gate;
 use Illuminate\Support\Facades\Log;
 use Illuminate\Support\ServiceProvider;
 
@@ -26,6 +31,10 @@ class AppServiceProvider extends ServiceProvider
         // lazy loading in a loop is an N+1 query: fail in tests instead of slowing production
         Model::preventLazyLoading(! $this->app->isProduction());
         JsonResource::withoutWrapping();
+
+        // who may do what (docs/APP.md, "Access matrix")
+        Gate::policy(Task::class, TaskPolicy::class);
+        Gate::policy(JobRun::class, JobRunPolicy::class);
 
         // the queue worker runs `queue:work --quiet`: its job lifecycle is logged here, as JSON
         // lines like every other log, instead of the console's human-readable table

@@ -88,11 +88,13 @@ class AuthSessionTest extends TestCase
     public function test_logout_invalidates_the_session_on_every_replica(): void
     {
         $this->user();
-        $cookie = $this->sessionCookie($this->postJson('/api/auth/login', ['email' => 'ada@example.test', 'password' => 'correct-horse-1']));
+        $login = $this->postJson('/api/auth/login', ['email' => 'ada@example.test', 'password' => 'correct-horse-1']);
+        $cookie = $this->sessionCookie($login);
+        $xsrf = (string) $login->getCookie('XSRF-TOKEN', false)?->getValue();
         $this->assertCount(1, $this->redisSessionKeys());
 
         $this->anotherReplica();
-        $this->asBrowser($cookie)->postJson('/api/auth/logout')->assertOk();
+        $this->asBrowser($cookie)->withHeader('X-XSRF-TOKEN', $xsrf)->postJson('/api/auth/logout')->assertOk();
 
         $this->anotherReplica();
         $this->asBrowser($cookie)->getJson('/api/auth/me')->assertUnauthorized()->assertJsonStructure(['message']);

@@ -2,7 +2,6 @@
 
 namespace Tests\Feature;
 
-use App\Models\Task;
 use Illuminate\Support\Facades\Cache;
 use PHPUnit\Framework\Attributes\Group;
 use Tests\TestCase;
@@ -33,8 +32,9 @@ class MetricsEndpointTest extends TestCase
     #[Group('custom-prometheus-metrics')]
     public function test_requests_are_counted_by_method_route_pattern_and_status(): void
     {
-        $task = Task::query()->create(['title' => 'counted']);
-        $this->getJson("/api/tasks/{$task->id}")->assertOk();
+        $owner = $this->newUser();
+        $task = $owner->tasks()->create(['title' => 'counted']);
+        $this->loginAs($owner)->getJson("/api/tasks/{$task->id}")->assertOk();
         $this->getJson('/api/tasks/999999')->assertNotFound();
         $this->getJson('/api/ping')->assertOk();
         $this->getJson('/api/ping')->assertOk();
@@ -94,8 +94,9 @@ class MetricsEndpointTest extends TestCase
     #[Group('php-laravel-metrics')]
     public function test_database_query_time_is_a_histogram_per_connection(): void
     {
-        Task::query()->create(['title' => 'query me']);
-        $this->getJson('/api/tasks')->assertOk();
+        $owner = $this->newUser();
+        $owner->tasks()->create(['title' => 'query me']);
+        $this->loginAs($owner)->getJson('/api/tasks')->assertOk()->assertJsonPath('meta.total', 1);
 
         $text = $this->scrape();
 
@@ -123,6 +124,7 @@ class MetricsEndpointTest extends TestCase
     #[Group('php-laravel-metrics')]
     public function test_queue_size_and_the_workers_counters_are_exported_from_redis(): void
     {
+        $this->loginAs($this->newUser());
         $ok = $this->postJson('/api/jobs', ['numbers' => [1]])->json('data.id');
         $this->postJson('/api/jobs', ['numbers' => [1], 'fail_attempts' => 10]);
         $this->assertSame(2.0, $this->value($this->scrape(), 'laravel_queue_size{queue="default"}'));

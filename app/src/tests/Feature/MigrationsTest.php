@@ -5,6 +5,7 @@ namespace Tests\Feature;
 use App\Models\Task;
 use App\Models\User;
 use Illuminate\Support\Facades\Artisan;
+use Illuminate\Support\Facades\DB;
 use Illuminate\Support\Facades\Schema;
 use PHPUnit\Framework\Attributes\Group;
 use Tests\TestCase;
@@ -25,7 +26,45 @@ class MigrationsTest extends TestCase
         foreach (['users', 'tasks', 'job_runs', 'failed_jobs', 'migrations'] as $table) {
             $this->assertTrue(Schema::hasTable($table), "table {$table}");
         }
-        $this->assertTrue(Schema::hasColumns('tasks', ['title', 'description', 'status', 'priority', 'due_on']));
+        $this->assertTrue(Schema::hasColumns('tasks', ['user_id', 'title', 'description', 'status', 'priority', 'due_on']));
+        $this->assertTrue(Schema::hasColumns('job_runs', ['user_id']));
+    }
+
+    #[Group('api-crud')]
+    public function test_adding_the_owner_keeps_existing_tasks_and_job_runs_valid(): void
+    {
+        $owner = 'database/migrations/2024_01_01_000400_add_owner_to_tasks_and_job_runs.php';
+        $this->artisan('migrate:rollback', ['--path' => $owner, '--force' => true])->assertExitCode(0);
+        $this->assertFalse(Schema::hasColumn('tasks', 'user_id'));
+        // rows of the release before ownership
+        $taskId = DB::table('tasks')->insertGetId(['title' => 'from before owners', 'status' => 'todo', 'priority' => 'normal']);
+        DB::table('job_runs')->insert(['id' => '00000000-0000-0000-0000-000000000001', 'status' => 'succeeded', 'attempts' => 1]);
+
+        $this->artisan('migrate', ['--force' => true])->assertExitCode(0);
+
+        $this->assertSame(1, DB::table('tasks')->count());
+        $this->assertNull(DB::table('tasks')->where('id', $taskId)->value('user_id'));
+        $this->assertNull(DB::table('job_runs')->value('user_id'));
+        // the owner column is indexed and a real foreign key: a task cannot name a missing user
+        $indexes = array_column(DB::select('SHOW INDEX FROM tasks'), 'Column_name', 'Key_name');
+        $this->assertSame('user_id', $indexes['tasks_user_id_index'] ?? null);
+        $this->expectException(\Illuminate\Database\QueryException::class);
+        DB::table('tasks')->insert(['title' => 'orphan', 'status' => 'todo', 'priority' => 'normal', 'user_id' => 999999]);
+    }
+
+    #[Group('api-crud')]
+    public function test_deleting_a_user_deletes_their_tasks_and_job_runs(): void
+    {
+        $gone = $this->newUser('Gone');
+        $kept = $this->newUser('Kept');
+        $gone->tasks()->create(['title' => 'goes with its owner']);
+        $kept->tasks()->create(['title' => 'stays']);
+        $gone->jobRuns()->create(['status' => 'queued', 'attempts' => 0]);
+
+        $gone->delete();
+
+        $this->assertSame(['stays'], Task::query()->pluck('title')->all());
+        $this->assertSame(0, DB::table('job_runs')->count());
     }
 
     public function test_migrating_again_is_a_no_op(): void
@@ -39,7 +78,7 @@ class MigrationsTest extends TestCase
 
     public function test_migrations_roll_back_and_apply_again(): void
     {
-        $this->artisan('migrate:rollback', ['--step' => 2, '--force' => true])->assertExitCode(0);
+        $this->artisan('migrate:rollback', ['--step' => 3, '--force' => true])->assertExitCode(0);
         $this->assertFalse(Schema::hasTable('failed_jobs'));
         $this->assertFalse(Schema::hasTable('job_runs'));
         $this->assertTrue(Schema::hasTable('tasks'));
@@ -58,6 +97,7 @@ class MigrationsTest extends TestCase
         $tasks = Task::query()->count();
         $this->assertSame(1, $users);
         $this->assertGreaterThan(0, $tasks);
+        $this->assertSame($tasks, User::query()->firstOrFail()->tasks()->count(), 'the demo tasks belong to the demo user');
 
         $this->artisan('db:seed', ['--force' => true])->assertExitCode(0);
 
@@ -72,6 +112,6 @@ class MigrationsTest extends TestCase
         $this->artisan('db:seed', ['--force' => true])->assertExitCode(0);
 
         $this->assertSame(0, User::query()->count());
-        $this->assertGreaterThan(0, Task::query()->count());
+        $this->assertSame(0, Task::query()->count(), 'tasks belong to a user: none without the demo account');
     }
 }

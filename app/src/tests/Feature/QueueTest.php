@@ -13,6 +13,12 @@ use Tests\TestCase;
 #[Group('queue-redis')]
 class QueueTest extends TestCase
 {
+    protected function setUp(): void
+    {
+        parent::setUp();
+        $this->loginAs($this->newUser());
+    }
+
     /**
      * One iteration of a real worker (`queue:work --once`) against the Redis queue, then a fresh
      * application, as the next worker process would have (the command registers its event

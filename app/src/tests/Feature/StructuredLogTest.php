@@ -14,8 +14,13 @@ class StructuredLogTest extends TestCase
     protected function setUp(): void
     {
         parent::setUp();
-        // the stderr channel, pointed at a file so the test can read what it wrote
         $this->logFile = tempnam(sys_get_temp_dir(), 'lks-log-');
+        $this->logToFile();
+    }
+
+    /** The stderr channel, pointed at a file so the test can read what it wrote (again after loginAs(): a fresh app). */
+    private function logToFile(): void
+    {
         config(['logging.default' => 'stderr', 'logging.channels.stderr.with.stream' => $this->logFile]);
         Log::forgetChannel('stderr');
     }
@@ -42,6 +47,7 @@ class StructuredLogTest extends TestCase
 
     public function test_every_log_line_is_one_json_object_with_level_message_time_and_the_request_id(): void
     {
+        $this->loginAs($this->newUser())->logToFile();
         $response = $this->withHeader('X-Request-Id', 'req-test-0001')->postJson('/api/tasks', ['title' => 'log me']);
 
         $response->assertCreated()->assertHeader('X-Request-Id', 'req-test-0001');
@@ -59,6 +65,7 @@ class StructuredLogTest extends TestCase
 
     public function test_a_request_without_an_id_gets_a_generated_one_in_the_response_and_the_logs(): void
     {
+        $this->loginAs($this->newUser())->logToFile();
         $response = $this->postJson('/api/tasks', ['title' => 'no id given']);
 
         $id = (string) $response->headers->get('X-Request-Id');
@@ -86,6 +93,7 @@ class StructuredLogTest extends TestCase
 
     public function test_a_server_error_is_logged_as_json_and_answered_without_a_trace(): void
     {
+        $this->loginAs($this->newUser())->logToFile();
         config(['database.connections.mysql.port' => 1]);
         \Illuminate\Support\Facades\DB::purge('mysql');
 

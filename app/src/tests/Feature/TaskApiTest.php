@@ -3,12 +3,23 @@
 namespace Tests\Feature;
 
 use App\Models\Task;
+use App\Models\User;
 use PHPUnit\Framework\Attributes\Group;
 use Tests\TestCase;
 
+/** The CRUD itself, as a logged-in user (who may do what: AccessMatrixTest). */
 #[Group('api-crud')]
 class TaskApiTest extends TestCase
 {
+    private User $owner;
+
+    protected function setUp(): void
+    {
+        parent::setUp();
+        $this->owner = $this->newUser();
+        $this->loginAs($this->owner);
+    }
+
     public function test_a_task_is_created_with_201_and_a_location_header(): void
     {
         $response = $this->postJson('/api/tasks', ['title' => 'Write the runbook', 'priority' => 'high']);
@@ -19,7 +30,7 @@ class TaskApiTest extends TestCase
             ->assertJsonPath('data.priority', 'high');
         $id = $response->json('data.id');
         $this->assertSame("/api/tasks/{$id}", $response->headers->get('Location'));
-        $this->assertDatabaseHas('tasks', ['id' => $id, 'title' => 'Write the runbook']);
+        $this->assertDatabaseHas('tasks', ['id' => $id, 'title' => 'Write the runbook', 'user_id' => $this->owner->id]);
     }
 
     public function test_an_invalid_task_is_rejected_with_422_and_field_errors(): void
@@ -33,7 +44,7 @@ class TaskApiTest extends TestCase
 
     public function test_a_task_is_read_updated_and_deleted(): void
     {
-        $task = Task::query()->create(['title' => 'Tune pm.max_children']);
+        $task = $this->owner->tasks()->create(['title' => 'Tune pm.max_children']);
 
         $this->getJson("/api/tasks/{$task->id}")->assertOk()->assertJsonPath('data.title', 'Tune pm.max_children');
         $this->patchJson("/api/tasks/{$task->id}", ['status' => 'done'])
@@ -58,7 +69,7 @@ class TaskApiTest extends TestCase
     public function test_the_list_is_paginated(): void
     {
         foreach (range(1, 23) as $i) {
-            Task::query()->create(['title' => "Task number {$i}"]);
+            $this->owner->tasks()->create(['title' => "Task number {$i}"]);
         }
 
         $first = $this->getJson('/api/tasks?per_page=10')->assertOk();
@@ -77,10 +88,10 @@ class TaskApiTest extends TestCase
 
     public function test_the_list_is_filtered_by_status_priority_and_search(): void
     {
-        Task::query()->create(['title' => 'Open one', 'status' => 'todo', 'priority' => 'high']);
-        Task::query()->create(['title' => 'Busy one', 'status' => 'doing']);
-        Task::query()->create(['title' => 'Closed one', 'status' => 'done', 'priority' => 'high']);
-        Task::query()->create(['title' => '100% done', 'status' => 'done']);
+        $this->owner->tasks()->create(['title' => 'Open one', 'status' => 'todo', 'priority' => 'high']);
+        $this->owner->tasks()->create(['title' => 'Busy one', 'status' => 'doing']);
+        $this->owner->tasks()->create(['title' => 'Closed one', 'status' => 'done', 'priority' => 'high']);
+        $this->owner->tasks()->create(['title' => '100% done', 'status' => 'done']);
 
         $this->getJson('/api/tasks?status=done')->assertOk()->assertJsonPath('meta.total', 2);
         $this->getJson('/api/tasks?status=done&priority=high')->assertOk()

@@ -27,7 +27,7 @@ class AuthController extends Controller
         Auth::login($user);
         $request->session()->regenerate();
 
-        return response()->json(['data' => $this->present($user)], 201);
+        return response()->json(['data' => $this->present($user), 'meta' => $this->meta($request)], 201);
     }
 
     public function login(Request $request): JsonResponse
@@ -56,12 +56,12 @@ class AuthController extends Controller
         // a new session id on privilege change: a fixated pre-login id is worthless
         $request->session()->regenerate();
 
-        return response()->json(['data' => $this->present($request->user())]);
+        return response()->json(['data' => $this->present($request->user()), 'meta' => $this->meta($request)]);
     }
 
     public function me(Request $request): JsonResponse
     {
-        return response()->json(['data' => $this->present($request->user())]);
+        return response()->json(['data' => $this->present($request->user()), 'meta' => $this->meta($request)]);
     }
 
     public function logout(Request $request): JsonResponse
@@ -72,6 +72,17 @@ class AuthController extends Controller
         $request->session()->regenerateToken();
 
         return response()->json(['message' => 'Logged out.']);
+    }
+
+    /**
+     * The session's CSRF token, for clients that send `X-CSRF-TOKEN` instead of echoing the
+     * `XSRF-TOKEN` cookie. Only a same-origin caller can read this body (no CORS is granted).
+     *
+     * @return array<string, string>
+     */
+    private function meta(Request $request): array
+    {
+        return ['csrf_token' => $request->session()->token()];
     }
 
     /** @return array<string, mixed> */

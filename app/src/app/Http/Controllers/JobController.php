@@ -11,6 +11,8 @@ use Illuminate\Http\Request;
  * POST /api/jobs dispatches a report job onto the Redis queue and answers 202 with its id;
  * GET /api/jobs/{id} shows its status as the worker (a separate `queue:work` process) updates it.
  * `fail_attempts` makes the first N attempts throw, to show retries with backoff and failed_jobs.
+ * Both need a session; the run records who dispatched it, and {jobRun} is bound among the
+ * caller's runs only (RouteServiceProvider; JobRunPolicy checked on the route).
  */
 class JobController extends Controller
 {
@@ -22,7 +24,7 @@ class JobController extends Controller
             'fail_attempts' => ['sometimes', 'integer', 'between:0,10'],
         ]);
 
-        $run = JobRun::query()->create([
+        $run = $request->user()->jobRuns()->create([
             'status' => JobRun::QUEUED,
             'input' => $data,
             'attempts' => 0,

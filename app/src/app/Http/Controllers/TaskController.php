@@ -10,9 +10,18 @@ use Illuminate\Http\Response;
 use Illuminate\Support\Facades\Log;
 use Illuminate\Validation\Rule;
 
-/** CRUD of tasks: list (paginated, filter by status/priority, search in title), show, create, update, delete. */
+/**
+ * CRUD of the caller's tasks: list (paginated, filter by status/priority, search in title), show,
+ * create, update, delete. The routes require a session (`auth`); {task} is bound among the
+ * caller's tasks only (RouteServiceProvider) and TaskPolicy is checked for every action.
+ */
 class TaskController extends Controller
 {
+    public function __construct()
+    {
+        $this->authorizeResource(Task::class, 'task');
+    }
+
     public function index(Request $request): JsonResponse
     {
         $q = $request->validate([
@@ -23,7 +32,7 @@ class TaskController extends Controller
             'page' => ['sometimes', 'integer', 'min:1'],
         ]);
 
-        $page = Task::query()
+        $page = Task::query()->ownedBy($request->user())
             ->when($q['status'] ?? null, fn ($query, $v) => $query->where('status', $v))
             ->when($q['priority'] ?? null, fn ($query, $v) => $query->where('priority', $v))
             ->when($q['search'] ?? null, fn ($query, $v) => $query->where('title', 'like', '%'.addcslashes($v, '%_\\').'%'))
@@ -48,8 +57,8 @@ class TaskController extends Controller
 
     public function store(TaskRequest $request): JsonResponse
     {
-        $task = Task::query()->create($request->validated());
-        Log::info('task created', ['task_id' => $task->id]);
+        $task = $request->user()->tasks()->create($request->validated());
+        Log::info('task created', ['task_id' => $task->id, 'user_id' => $task->user_id]);
 
         return response()->json(['data' => $task->refresh()], 201)
             ->header('Location', route('tasks.show', $task, false));

@@ -8,17 +8,21 @@ use Symfony\Component\HttpFoundation\Response;
 use Symfony\Component\HttpKernel\Exception\HttpException;
 
 /**
- * CSRF defence of the cookie-authenticated JSON API: a state-changing request must carry a JSON
- * body (Content-Type: application/json) or X-Requested-With. A cross-site HTML form can send
+ * First CSRF defence of the cookie-authenticated JSON API (the session's token, VerifyCsrfToken,
+ * is the second; login and register have only this one): a state-changing request with a body
+ * must send it as JSON (Content-Type: application/json) or carry X-Requested-With. A cross-site HTML form can send
  * neither without a CORS preflight, which this API never grants; the session cookie is also
- * SameSite=Lax. So no CSRF token round-trip is needed (see docs/APP.md).
+ * SameSite=Lax (see docs/APP.md).
  */
 class RequireJsonForStateChange
 {
     public function handle(Request $request, Closure $next): Response
     {
         $safe = in_array($request->getMethod(), ['GET', 'HEAD', 'OPTIONS'], true);
-        if (! $safe && ! $request->isJson() && ! $request->headers->has('X-Requested-With')) {
+        // a request with neither body nor Content-Type (`DELETE /api/tasks/1`) is no form post:
+        // HTML forms always send one, and only GET and POST
+        $bodyless = $request->getContent() === '' && ! $request->headers->has('Content-Type');
+        if (! $safe && ! $bodyless && ! $request->isJson() && ! $request->headers->has('X-Requested-With')) {
             throw new HttpException(415, 'State-changing requests must send Content-Type: application/json.');
         }
 
