@@ -47,7 +47,10 @@ def test_a_login_on_one_pod_is_valid_on_another_and_a_logout_ends_it_everywhere(
     assert me_elsewhere.status == 200, f"session from {first} not valid on {second}: {me_elsewhere.body}"
     assert me_elsewhere.json()["data"]["email"] == email
 
-    logout = ready_app.pod_request(second, "POST", "/api/auth/logout", {**JSON, "Cookie": _cookie_header(jar)})
+    # a write with the session cookie carries the session's CSRF token (docs/APP.md, "Access matrix")
+    csrf = registered.json()["meta"]["csrf_token"]
+    logout = ready_app.pod_request(second, "POST", "/api/auth/logout",
+                                   {**JSON, "Cookie": _cookie_header(jar), "X-CSRF-TOKEN": csrf})
     assert logout.status == 200, logout.body
     me_after = ready_app.pod_request(first, "GET", "/api/auth/me", {**JSON, "Cookie": _cookie_header(jar)})
     assert me_after.status == 401, f"logout on {second} did not end the session on {first}: {me_after.status} {me_after.body}"
