@@ -3,6 +3,7 @@
 use App\Http\Controllers\AuthController;
 use App\Http\Controllers\JobController;
 use App\Http\Controllers\PingController;
+use App\Http\Controllers\SlowController;
 use App\Http\Controllers\StressController;
 use App\Http\Controllers\TaskController;
 use Illuminate\Support\Facades\Route;
@@ -15,6 +16,8 @@ Route::get('/ping', PingController::class)->name('ping');
 
 Route::get('/stress', StressController::class)->name('stress');
 Route::get('/stress-test', StressController::class)->name('stress-test'); // the POC's demo URL
+
+Route::get('/slow', SlowController::class)->name('slow'); // sleeps: the graceful-shutdown tests' in-flight request
 
 Route::middleware('session')->group(function () {
     Route::prefix('auth')->group(function () {
