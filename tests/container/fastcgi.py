@@ -29,13 +29,13 @@ def fastcgi(fpm: Container, script: str, query: str = "", timeout: int = 20) -> 
     return status, body
 
 
-def fpm_running(fpm: Container, marker: str, timeout: int = 5) -> dict | None:
-    """The worker the pool's full status page shows Running a request whose URI contains `marker`.
-    `fpm` is anything with Container's `exec` (a container, or a pod's container via kubectl)."""
+def fpm_running(fpm: Container, *markers: str, timeout: int = 5) -> dict | None:
+    """The worker the pool's full status page shows Running a request whose URI contains one of
+    `markers`. `fpm` is anything with Container's `exec` (a container, or a pod's via kubectl)."""
     status, body = fastcgi(fpm, "/fpm-status", "json&full", timeout=timeout)
     assert status == 200, f"/fpm-status answered {status}: {body[:300]}"
     for proc in json.loads(body)["processes"]:
-        if proc["state"] == "Running" and marker in proc["request uri"]:
+        if proc["state"] == "Running" and any(m in proc["request uri"] for m in markers):
             return proc
     return None
 
