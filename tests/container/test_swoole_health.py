@@ -38,9 +38,17 @@ def test_health_and_ready_report_the_swoole_workers_and_ready_fails_while_no_wor
         hold = pool.submit(requests.get, web.url(f"/api/stress?ms={HOLD_MS}"), headers={"Accept": "application/json"},
                            timeout=60)
         began = time.monotonic()
-        wait_until(lambda: web.get("/ready").status_code == 503, 5, "/ready to report 503 with every other worker busy")
-        failed = web.get("/ready")
+        seen: list[requests.Response] = []
+
+        def workers_not_ready() -> bool:
+            reply = web.get("/ready")
+            seen.append(reply)
+            return reply.status_code == 503 and reply.json()["checks"]["workers"]["ok"] is False
+
+        wait_until(workers_not_ready, 5, "/ready to report 503 with every other worker busy")
         still_held = time.monotonic() - began < HOLD_MS / 1000
+        failed = seen[-1]
+        assert [c for c, v in failed.json()["checks"].items() if not v["ok"]] == ["workers"], failed.json()
         check = failed.json()["checks"]["workers"]
         assert check["ok"] is False, check
         assert "no idle worker" in check["error"], check

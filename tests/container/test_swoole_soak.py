@@ -120,8 +120,10 @@ def test_a_leaking_worker_grows_without_recycling_and_stays_bounded_with_max_req
     # without recycling the kept memory shows in the process (at least 60% of it: allocator slack aside)
     assert off.served[-1] > REQUESTS, f"recycled although max_requests was off: {off.describe()}"
     assert off.growth_mib > 0.6 * kept_mib, f"expected ~{kept_mib:.0f} MiB of growth: {off.describe()}"
-    # with recycling: a fresh process every RECYCLE_AFTER requests, memory never far above the start
-    assert max(on.served) <= RECYCLE_AFTER, f"worker served more than max_requests: {on.describe()}"
-    bound = 2 * RECYCLE_AFTER * LEAK_KB / 1024 + 8
+    # with recycling: a fresh process every RECYCLE_AFTER requests (+ up to half of it: Swoole's
+    # max_request_grace staggers the recycling of workers), memory never far above the start
+    assert max(on.served) <= 1.5 * RECYCLE_AFTER, f"worker served more than max_requests + grace: {on.describe()}"
+    assert min(on.served[1:]) < RECYCLE_AFTER, f"the worker was never recycled: {on.describe()}"
+    bound = 1.5 * RECYCLE_AFTER * LEAK_KB / 1024 + 12
     assert on.peak_over_first_mib < bound, f"RSS rose {on.peak_over_first_mib:.1f} MiB (bound {bound:.0f}): {on.describe()}"
     assert on.peak_over_first_mib < off.growth_mib / 3, f"recycling did not bound the leak: on {on.describe()} / off {off.describe()}"
