@@ -3,12 +3,14 @@
 #   scripts/build-images.sh [--profile offline|online] [--version V] [IMAGE...]
 # IMAGE: fpm nginx worker php-test redis mariadb swoole (default: all that the profile can build).
 # Tags are the same in both profiles:
-#   laravel-k8s-showcase/{fpm,nginx,worker,php-test,swoole}:$VERSION, laravel-k8s-showcase/redis:7,
+#   laravel-k8s-showcase/{fpm,nginx,worker,php-test,swoole,php-test-swoole}:$VERSION, laravel-k8s-showcase/redis:7,
 #   laravel-k8s-showcase/mariadb:11
 # offline: Debian trixie base (scripts/base-image.sh) + Debian packages, app/docker/offline/*.
-#          Swoole cannot be built (no PECL/Packagist): says so in one line and skips it.
-# online:  app/Dockerfile.fpm and app/Dockerfile.swoole (official Alpine PHP images, Composer,
-#          PECL); worker = the fpm image; php-test = the Debian test image (same in both
+#          Swoole cannot be built (no PECL/Packagist): says so in one line and skips it (swoole
+#          and php-test-swoole: the suite runs the Swoole tests wherever those images exist).
+# online:  app/Dockerfile.fpm (official Alpine PHP images, Composer, PECL) and app/Dockerfile.swoole
+#          (Debian trixie as offline, plus swoole from PECL and laravel/octane from Composer; also
+#          php-test-swoole); worker = the fpm image; php-test = the Debian test image (same in both
 #          profiles); Redis and MariaDB are the upstream images, pinned and re-tagged.
 # Settings (env):
 #   LKS_PROFILE       default profile when --profile is not given (default: offline)
@@ -93,6 +95,8 @@ build_online() {
     [ -f "$REPO_ROOT/app/Dockerfile.$f" ] || die "app/Dockerfile.$f is missing: the online $f image cannot be built"
     build_from_context "$IMAGE_PREFIX/$f:$VERSION" "Dockerfile.$f" "$f"
   done
+  # the Swoole PHPUnit groups run in a php-test image with ext-swoole and Octane
+  [[ "$want" == *" swoole "* ]] && build_from_context "$IMAGE_PREFIX/php-test-swoole:$VERSION" Dockerfile.swoole php-test-swoole
   if [[ "$want" == *" worker "* ]]; then
     # the worker is the fpm image running queue:work (same files, another command)
     docker tag "$IMAGE_PREFIX/fpm:$VERSION" "$IMAGE_PREFIX/worker:$VERSION"

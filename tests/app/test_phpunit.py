@@ -46,15 +46,21 @@ def test_the_whole_phpunit_suite_passes(phpunit_run):
 SWOOLE_GROUPS = ("swoole-metrics", "swoole-memory-leak-prevention")
 
 
-@pytest.mark.parametrize("group", [pytest.param(g, marks=pytest.mark.criterion(g), id=g) for g in SWOOLE_GROUPS])
-def test_the_swoole_tests_pass_where_swoole_exists_and_skip_with_the_offline_reason_elsewhere(
-    phpunit_run, capabilities, group
-):
+@pytest.mark.parametrize("group", [pytest.param(g, marks=pytest.mark.criterion(g, variant="swoole"), id=g)
+                                   for g in (*SWOOLE_GROUPS, "octane-swoole-config")])
+def test_the_swoole_phpunit_group_passes_in_the_php_test_image_with_swoole_and_octane(swoole_phpunit_run, group):
+    # runs wherever laravel-k8s-showcase/php-test-swoole exists (the fixture skips with the offline reason elsewhere)
+    tests = swoole_phpunit_run.group(group)
+    assert tests, f"no PHPUnit test carries #[Group('{group}')]"
+    not_passed = {t: o for t, o in tests.items() if o[0] != "passed"}
+    assert not not_passed, "\n".join(f"{t}: {o[0]} {o[1][:800]}" for t, o in not_passed.items())
+    assert swoole_phpunit_run.returncode == 0, swoole_phpunit_run.output[-3000:]
+
+
+@pytest.mark.parametrize("group", SWOOLE_GROUPS)
+def test_the_swoole_groups_skip_with_exactly_the_offline_reason_in_the_image_without_swoole(phpunit_run, group):
+    # the FPM php-test image has no ext-swoole: never a failure there, never another reason
     tests = phpunit_run.group(group)
     assert tests, f"no PHPUnit test carries #[Group('{group}')]"
-    outcomes = {o for o, _ in tests.values()}
-    if outcomes == {"skipped"}:
-        reasons = {reason for _, reason in tests.values()}
-        assert reasons == {SWOOLE_OFFLINE_REASON}, f"skipped with other reasons: {reasons}"
-        pytest.skip(SWOOLE_OFFLINE_REASON)
-    assert outcomes == {"passed"}, tests
+    assert {o for o, _ in tests.values()} == {"skipped"}, tests
+    assert {reason for _, reason in tests.values()} == {SWOOLE_OFFLINE_REASON}

@@ -121,10 +121,27 @@ def panels(path: Path) -> list[dict]:
 
 
 def is_for_other_runtime(panel: dict, variant: str) -> bool:
+    """A panel that needs the other runtime's series (its own metrics, or runtime="<other>" as in
+    the "Swoole / FPM throughput" ratio): no data expected from one runtime alone."""
     text = " ".join(t["expr"] for t in panel["targets"])
     if variant == "fpm":
         return 'runtime="swoole"' in text or "swoole_" in text
-    return "php_fpm_pool" in text
+    return 'runtime="fpm"' in text or "php_fpm_pool" in text
+
+
+@pytest.mark.criterion("grafana-comparison-dashboard")
+def test_each_runtime_excludes_exactly_the_panels_that_need_the_other_one():
+    def panel(expr: str) -> dict:
+        return {"targets": [{"expr": expr}]}
+
+    ratio = panel('a{runtime="swoole"} / ignoring (runtime) a{runtime="fpm"}')
+    assert is_for_other_runtime(ratio, "fpm")
+    assert is_for_other_runtime(ratio, "swoole")
+    assert is_for_other_runtime(panel("php_fpm_pool_processes_active"), "swoole")
+    assert not is_for_other_runtime(panel("php_fpm_pool_processes_active"), "fpm")
+    assert is_for_other_runtime(panel("swoole_worker_num"), "fpm")
+    assert not is_for_other_runtime(panel("swoole_worker_num"), "swoole")
+    assert not is_for_other_runtime(panel("sum(rate(http_requests_total[5m]))"), "swoole")
 
 
 @pytest.mark.criterion("grafana-comparison-dashboard")

@@ -61,6 +61,13 @@ def runtime_targets() -> list[tuple[str, str | None]]:
     return [("Dockerfile.fpm", "fpm"), ("Dockerfile.fpm", "nginx"), ("Dockerfile.swoole", None)]
 
 
+# the flavour of each online recipe: Alpine (official PHP images) or Debian (the offline build's
+# packages; the Swoole image, whose runtime is the FPM image's Debian runtime)
+ALPINE_TARGETS = [("Dockerfile.fpm", "fpm"), ("Dockerfile.fpm", "nginx")]
+DEBIAN_TARGETS = [("Dockerfile.swoole", None)]
+OFFLINE_DOCKERFILE = APP / "docker" / "offline" / "Dockerfile"
+
+
 def multistage_problems(path: Path, target: str | None) -> list[str]:
     _, stages = parse(path)
     problems = []
@@ -85,6 +92,34 @@ def alpine_problems(path: Path, target: str | None) -> list[str]:
     return []
 
 
+def debian_problems(path: Path, target: str | None) -> list[str]:
+    """The final stage's base must be a Debian image pinned to a point release or a dated build."""
+    _, stages = parse(path)
+    base = final_root(stages, final_stage(stages, target)).base
+    if not re.match(r"^debian:(\d+\.\d+|[a-z]+-\d{8})(-slim)?$", base):
+        return [f"{path.name}:{target or 'final'}: base {base!r} is not a pinned Debian image (debian:13.1-slim)"]
+    return []
+
+
+def final_root(stages: list[Stage], stage: Stage) -> Stage:
+    """The stage a stage is built on, followed through `FROM <earlier stage>` to an image."""
+    names = {s.name: s for s in stages if s.name}
+    while stage.base in names:
+        stage = names[stage.base]
+    return stage
+
+
+def apt_packages(path: Path, stage_name: str) -> list[str]:
+    """The packages of the first `apt-get install` of a stage, in order."""
+    _, stages = parse(path)
+    stage = next(s for s in stages if s.name == stage_name)
+    for op, rest in stage.instructions:
+        m = re.search(r"apt-get install ((?:-\S+\s+)*)(.+?)(?:&&|$)", rest) if op == "RUN" else None
+        if m:
+            return [w for w in m.group(2).split() if not w.startswith("-")]
+    return []
+
+
 def user_and_health_problems(path: Path, target: str | None) -> list[str]:
     _, stages = parse(path)
     final = final_stage(stages, target)
@@ -106,9 +141,23 @@ def test_online_runtime_images_are_built_in_stages_and_ship_no_build_tools(docke
 
 # The Alpine recipe, not an Alpine image: alpine-images needs a built image (tests/container/test_images.py)
 @pytest.mark.criterion("dockerfile-multistage")
-@pytest.mark.parametrize(("dockerfile", "target"), runtime_targets())
+@pytest.mark.parametrize(("dockerfile", "target"), ALPINE_TARGETS)
 def test_online_runtime_images_are_based_on_a_patch_pinned_alpine_image(dockerfile, target):
     assert alpine_problems(APP / dockerfile, target) == []
+
+
+@pytest.mark.criterion("dockerfile-multistage")
+@pytest.mark.parametrize(("dockerfile", "target"), DEBIAN_TARGETS)
+def test_online_debian_runtime_images_are_based_on_a_pinned_debian_image(dockerfile, target):
+    assert debian_problems(APP / dockerfile, target) == []
+
+
+@pytest.mark.criterion("dockerfile-multistage")
+def test_the_swoole_image_runtime_installs_the_same_debian_packages_as_the_offline_fpm_runtime():
+    # the hand-built (offline) and the online Swoole image differ only by where swoole and Octane come from
+    offline = apt_packages(OFFLINE_DOCKERFILE, "runtime")
+    assert offline, "no apt-get install found in the offline runtime stage"
+    assert apt_packages(APP / "Dockerfile.swoole", "runtime") == offline
 
 
 @pytest.mark.criterion("non-root", "docker-healthcheck")
@@ -122,6 +171,7 @@ def test_the_dockerfile_checks_reject_a_single_stage_root_image_on_a_floating_ta
     bad = ROOT / "tests" / "static" / "samples" / "Dockerfile.bad"
     assert multistage_problems(bad, None)
     assert alpine_problems(bad, None)
+    assert debian_problems(bad, None), "debian:latest is not pinned"
     assert len(user_and_health_problems(bad, None)) == 2
 
 

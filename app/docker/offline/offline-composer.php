@@ -4,10 +4,12 @@
  * over exactly the Debian library directories that Debian's chained autoload.php files would load
  * (followed from the roots below), plus the function files those autoloaders require.
  *
- *   php offline-composer.php [--dev] > composer.offline.json
+ *   php offline-composer.php [--dev] [--package vendor/NAME ...] > composer.offline.json
  *   COMPOSER=composer.offline.json composer dump-autoload --classmap-authoritative
  *
  * --dev adds tests/ and the test libraries (Mockery, Faker). PHPUnit loads itself.
+ * --package adds a package that an image placed under the app's vendor/ (the Swoole image's
+ * vendor/laravel/octane): the directories of its composer.json autoload (psr-4, classmap).
  * Composer's own libraries are never followed: the runtime image does not contain them.
  */
 
@@ -16,6 +18,26 @@ declare(strict_types=1);
 const SHARE = '/usr/share/php';
 
 $dev = in_array('--dev', $argv, true);
+$packages = [];
+foreach ($argv as $i => $arg) {
+    if ($arg === '--package') {
+        $packages[] = rtrim((string) ($argv[$i + 1] ?? ''), '/');
+    }
+}
+$packageDirs = [];
+foreach ($packages as $package) {
+    $manifest = json_decode((string) @file_get_contents($package . '/composer.json'), true);
+    if ($package === '' || ! is_array($manifest)) {
+        fwrite(STDERR, "offline-composer: --package {$package}: no readable composer.json there\n");
+        exit(1);
+    }
+    $autoload = $manifest['autoload'] ?? [];
+    foreach ([...array_values($autoload['psr-4'] ?? []), ...($autoload['classmap'] ?? [])] as $dir) {
+        foreach ((array) $dir as $one) {
+            $packageDirs[] = $package . '/' . trim($one, '/') . '/';
+        }
+    }
+}
 $roots = [SHARE . '/Illuminate/autoload.php', SHARE . '/Monolog/autoload.php', SHARE . '/Carbon/autoload.php'];
 if ($dev) {
     $roots[] = SHARE . '/Mockery/autoload.php';
@@ -80,7 +102,7 @@ $composer = [
     'type' => 'project',
     'autoload' => [
         'psr-4' => new stdClass(),
-        'classmap' => array_merge(['app/', 'database/'], $classmap, array_values(array_unique($extraClassFiles))),
+        'classmap' => array_merge(['app/', 'database/'], $packageDirs, $classmap, array_values(array_unique($extraClassFiles))),
         'files' => array_values(array_unique($files)),
         'exclude-from-classmap' => ['**/Tests/', '**/tests/'],
     ],

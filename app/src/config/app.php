@@ -53,9 +53,11 @@ return [
         App\Providers\EventServiceProvider::class,
         App\Providers\MetricsServiceProvider::class,
         App\Providers\RouteServiceProvider::class,
-        // Octane only where it is installed (the Swoole image); Debian packages neither Octane nor Swoole
-        class_exists(\Laravel\Octane\OctaneServiceProvider::class) ? \Laravel\Octane\OctaneServiceProvider::class : null,
-        class_exists(\Laravel\Octane\OctaneServiceProvider::class) ? App\Octane\OctaneServiceProvider::class : null,
+        // Octane only where it runs: installed (composer.json requires it, the online FPM image has
+        // it too) and ext-swoole loaded (the Swoole image); Debian packages neither Octane nor Swoole
+        $octane = class_exists(\Laravel\Octane\OctaneServiceProvider::class) && extension_loaded('swoole')
+            ? \Laravel\Octane\OctaneServiceProvider::class : null,
+        $octane !== null ? App\Octane\OctaneServiceProvider::class : null,
     ]))->toArray(),
 
     'aliases' => Facade::defaultAliases()->toArray(),

@@ -2,13 +2,39 @@
 
 /*
  * Laravel Octane (Swoole variant only). Every number comes from the environment: never from the
- * host's CPU count (swoole_cpu_num() sees the node, not the pod's CPU limit). Loaded as plain config
- * everywhere; the listener classes are referenced by name only, so this file needs no Octane class
- * to be installed (the FPM image and the offline profile have none).
+ * host's CPU count (swoole_cpu_num() sees the node, not the pod's CPU limit). Written as
+ * laravel/octane writes its config: `use` imports and ::class names are plain strings that need no
+ * class to exist, so this file loads everywhere (the FPM image and the offline profile have no
+ * Octane); only the calls into Octane's helpers are guarded by $octaneInstalled.
  */
 
-$octane = 'Laravel\\Octane'; // no leading backslash: event names are matched as strings
-$octaneInstalled = class_exists($octane . '\\Octane');
+use App\Metrics\RequestContext;
+use App\Octane\LogRequest;
+use App\Octane\MarkWorkerBusy;
+use App\Octane\RecordWorkerMemory;
+use App\Octane\RefuseConnectionsOnStop;
+use App\Octane\ResetRequestState;
+use Laravel\Octane\Contracts\OperationTerminated;
+use Laravel\Octane\Events\RequestHandled;
+use Laravel\Octane\Events\RequestReceived;
+use Laravel\Octane\Events\RequestTerminated;
+use Laravel\Octane\Events\TaskReceived;
+use Laravel\Octane\Events\TaskTerminated;
+use Laravel\Octane\Events\TickReceived;
+use Laravel\Octane\Events\TickTerminated;
+use Laravel\Octane\Events\WorkerErrorOccurred;
+use Laravel\Octane\Events\WorkerStarting;
+use Laravel\Octane\Events\WorkerStopping;
+use Laravel\Octane\Listeners\CloseMonologHandlers;
+use Laravel\Octane\Listeners\EnsureUploadedFilesAreValid;
+use Laravel\Octane\Listeners\EnsureUploadedFilesCanBeMoved;
+use Laravel\Octane\Listeners\FlushOnce;
+use Laravel\Octane\Listeners\FlushTemporaryContainerInstances;
+use Laravel\Octane\Listeners\ReportException;
+use Laravel\Octane\Listeners\StopWorkerIfNecessary;
+use Laravel\Octane\Octane;
+
+$octaneInstalled = class_exists(Octane::class);
 
 return [
 
@@ -18,48 +44,76 @@ return [
     // Behind TLS-terminating Ingress: generate https URLs.
     'https' => (bool) env('OCTANE_HTTPS', false),
 
-    // Request/worker lifecycle listeners. Octane's defaults flush the per-request state
-    // (auth, session, cookies, translator, ...); the app adds its own resets.
-    'listeners' => $octaneInstalled ? [
-        $octane . '\\Events\\WorkerStarting' => [
-            $octane . '\\Listeners\\EnsureUploadedFilesAreValid',
-            $octane . '\\Listeners\\EnsureUploadedFilesCanBeMoved',
+    // Request/worker lifecycle listeners: Octane's defaults (they flush the per-request state:
+    // auth, session, cookies, translator, ...) plus the app's own.
+    'listeners' => [
+        WorkerStarting::class => [
+            EnsureUploadedFilesAreValid::class,
+            EnsureUploadedFilesCanBeMoved::class,
         ],
-        $octane . '\\Events\\RequestReceived' => [
-            ...\Laravel\Octane\Octane::prepareApplicationForNextOperation(),
-            ...\Laravel\Octane\Octane::prepareApplicationForNextRequest(),
-            App\Octane\ResetRequestState::class,
-        ],
-        $octane . '\\Events\\RequestHandled' => [],
-        $octane . '\\Events\\RequestTerminated' => [
-            App\Octane\RecordWorkerMemory::class,
-        ],
-        $octane . '\\Events\\TaskReceived' => [
-            ...\Laravel\Octane\Octane::prepareApplicationForNextOperation(),
-        ],
-        $octane . '\\Events\\TaskTerminated' => [],
-        $octane . '\\Events\\TickReceived' => [
-            ...\Laravel\Octane\Octane::prepareApplicationForNextOperation(),
-        ],
-        $octane . '\\Events\\TickTerminated' => [],
-        $octane . '\\Contracts\\OperationTerminated' => [
-            $octane . '\\Listeners\\FlushOnce',
-            $octane . '\\Listeners\\FlushTemporaryContainerInstances',
-        ],
-        $octane . '\\Events\\WorkerErrorOccurred' => [
-            $octane . '\\Listeners\\ReportException',
-            $octane . '\\Listeners\\StopWorkerIfNecessary',
-        ],
-        $octane . '\\Events\\WorkerStopping' => [],
-    ] : [],
 
-    // Services resolved once per worker at boot (warm) and instances forgotten after each request (flush).
-    'warm' => $octaneInstalled ? [...\Laravel\Octane\Octane::defaultServicesToWarm()] : [],
-    'flush' => [
-        App\Metrics\RequestContext::class,
+        RequestReceived::class => [
+            ...($octaneInstalled ? Octane::prepareApplicationForNextOperation() : []),
+            ...($octaneInstalled ? Octane::prepareApplicationForNextRequest() : []),
+            ResetRequestState::class,
+            // this worker's row of the `workers` table: busy since now (readiness reads it)
+            MarkWorkerBusy::class,
+        ],
+
+        RequestHandled::class => [
+            //
+        ],
+
+        RequestTerminated::class => [
+            // the access log: one JSON line per request (Octane's console output is not used)
+            LogRequest::class,
+            // idle again; memory and RSS of this worker (swoole_worker_*, the soak test reads them)
+            RecordWorkerMemory::class,
+        ],
+
+        TaskReceived::class => [
+            ...($octaneInstalled ? Octane::prepareApplicationForNextOperation() : []),
+        ],
+
+        TaskTerminated::class => [
+            //
+        ],
+
+        TickReceived::class => [
+            ...($octaneInstalled ? Octane::prepareApplicationForNextOperation() : []),
+        ],
+
+        TickTerminated::class => [
+            //
+        ],
+
+        OperationTerminated::class => [
+            FlushOnce::class,
+            FlushTemporaryContainerInstances::class,
+        ],
+
+        WorkerErrorOccurred::class => [
+            ReportException::class,
+            StopWorkerIfNecessary::class,
+        ],
+
+        WorkerStopping::class => [
+            // during a stop: new connections refused from now on (see the class)
+            RefuseConnectionsOnStop::class,
+            CloseMonologHandlers::class,
+        ],
     ],
 
-    // Swoole Tables shared by all workers: the metrics registry and per-worker memory.
+    // Services resolved once per worker at boot (warm) and instances forgotten after each request (flush).
+    'warm' => [
+        ...($octaneInstalled ? Octane::defaultServicesToWarm() : []),
+    ],
+
+    'flush' => [
+        RequestContext::class,
+    ],
+
+    // Swoole Tables shared by all workers: the metrics registry and one row per HTTP worker.
     'tables' => [
         'metrics:' . (int) env('METRICS_SWOOLE_TABLE_ROWS', 4096) => [
             'key' => 'string:512',
@@ -68,6 +122,11 @@ return [
         'workers:256' => [
             'memory' => 'int',
             'peak' => 'int',
+            'rss' => 'int',
+            'requests' => 'int',
+            'pid' => 'int',
+            // microtime() of the start of the request being served, 0 when idle
+            'busy_since' => 'float',
         ],
     ],
 
@@ -78,11 +137,36 @@ return [
 
     'watch' => [],
 
+    // Octane's tick (a task every second for TickReceived listeners): the app has none, and its
+    // timer in the Swoole master would hold a stop up like max_execution_time's (below)
+    'tick' => (bool) env('OCTANE_TICK', false),
+
     // MB of memory a worker may reach before Octane collects garbage.
     'garbage' => (int) env('OCTANE_GARBAGE_MB', 50),
 
-    // Seconds a request may run (0 = no limit); kept in step with FPM's request_terminate_timeout.
-    'max_execution_time' => (int) env('OCTANE_MAX_EXECUTION_TIME', 30),
+    // Seconds a request may run before Octane SIGKILLs its worker and answers 408 (0 = no limit).
+    // Off by default: Octane checks it with a timer in the Swoole master, and a pending timer keeps
+    // the master's event loop alive after SIGTERM until max_wait_time forces it down, so every stop
+    // would take max_wait_time (measured: the master outlived Docker's 30 s). Requests are bounded
+    // by the Ingress/proxy timeouts and the app's own limits (/api/stress, /api/slow) instead.
+    'max_execution_time' => (int) env('OCTANE_MAX_EXECUTION_TIME', 0),
+
+    // Where `php artisan app:octane-state` writes the Swoole server's state file that
+    // vendor/laravel/octane/bin/swoole-server reads (app/swoole-entrypoint.sh). Writable volume.
+    'state_file' => env('OCTANE_STATE_FILE', storage_path('logs/octane-server-state.json')),
+
+    // Created by app/swoole-entrypoint.sh when the stop signal arrives (RefuseConnectionsOnStop
+    // reads it); the entrypoint exports the path, this default is for artisan outside the image.
+    'stop_file' => env('OCTANE_STOP_FILE', storage_path('framework/octane-stopping')),
+
+    // /ready answers 503 once every HTTP worker other than the one answering has been busy on
+    // one request for longer than this many seconds (no worker idle: the pod is saturated).
+    'ready_max_busy_seconds' => (float) env('OCTANE_READY_MAX_BUSY_SECONDS', 10),
+
+    // Test-only: GET /api/_test/leak?kb=N keeps N KB per request in a static array of the worker
+    // (the soak test shows max_requests bounding the growth). Off by default and never in
+    // production; the route does not exist (404) when off.
+    'test_leak_route' => (bool) env('OCTANE_TEST_LEAK_ROUTE', false) && env('APP_ENV', 'production') !== 'production',
 
     'swoole' => [
         'options' => [
@@ -90,16 +174,28 @@ return [
             'worker_num' => (int) env('OCTANE_WORKERS', 2),
             // task workers for Octane::concurrently()
             'task_worker_num' => (int) env('OCTANE_TASK_WORKERS', 1),
-            // requests before a worker is recycled: bounds leaks; high, because recycling stalls (TRAPS.md 5)
+            // requests before a worker is recycled (0 = never): bounds leaks; high, because
+            // recycling stalls (TRAPS.md 5)
             'max_request' => (int) env('OCTANE_MAX_REQUESTS', 10000),
             // largest request Swoole buffers, in bytes; the app answers 413 above APP_MAX_BODY_BYTES
             'package_max_length' => (int) env('OCTANE_PACKAGE_MAX_LENGTH', 10 * 1024 * 1024),
+            // 3 = a request goes to an idle worker (Swoole's default, 2, hashes the connection to a
+            // worker: keep-alive connections queue behind a busy worker while another one is idle)
+            'dispatch_mode' => (int) env('OCTANE_DISPATCH_MODE', 3),
+            // Octane turns it on; Swoole allows it only with dispatch_mode 2/4 and, without
+            // coroutines (Octane's default), it changes nothing
+            'send_yield' => false,
             // reload workers one after another, each finishing its requests first
             'reload_async' => (bool) env('OCTANE_RELOAD_ASYNC', true),
             // seconds a stopping worker gets to finish in-flight requests (Swoole's default is 3)
             'max_wait_time' => (int) env('OCTANE_MAX_WAIT_TIME', 20),
-            // logs to stderr like everything else
+            // Swoole's own log (plain text, not JSON): errors only, to stderr like everything else
             'log_file' => env('OCTANE_LOG_FILE', '/dev/stderr'),
+            'log_level' => (int) env('OCTANE_LOG_LEVEL', 5), // SWOOLE_LOG_ERROR
+            // the master is the container's PID 1 (app/swoole-entrypoint.sh): with signalfd its
+            // signals stay at their default disposition, and the kernel drops such a signal sent
+            // to a PID namespace's init, so SIGTERM would never arrive. Real handlers instead.
+            'enable_signalfd' => false,
         ],
     ],
 

@@ -67,6 +67,9 @@ final class Definitions
             'swoole_memory_peak' => ['gauge', 'Peak memory of the HTTP workers, bytes (sum over workers).', [], 'scrape'],
             'swoole_worker_utilization' => ['gauge', 'Busy HTTP workers, percent 0..100.', [], 'scrape'],
             'swoole_coroutine_num' => ['gauge', 'Coroutines alive.', [], 'scrape'],
+            'swoole_worker_rss_bytes' => ['gauge', 'Resident set size of one HTTP worker process after its last request, bytes.', ['worker'], 'scrape'],
+            'swoole_worker_memory_bytes' => ['gauge', 'memory_get_usage(true) of one HTTP worker after its last request, bytes.', ['worker'], 'scrape'],
+            'swoole_worker_requests' => ['gauge', 'Requests one HTTP worker process has served (0 again after max_request recycles it).', ['worker'], 'scrape'],
         ];
 
         $out = [];

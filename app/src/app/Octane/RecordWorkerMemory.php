@@ -2,20 +2,31 @@
 
 namespace App\Octane;
 
-use Laravel\Octane\Facades\Octane;
-
-/** After each request: this worker's memory into the shared `workers` table (swoole_memory_*). */
+/**
+ * After each request: this worker is idle again, has served one more request, and its memory
+ * (PHP's allocator and the process's RSS) goes into the shared `workers` table, where /metrics
+ * reads every worker's row (swoole_memory_*, swoole_worker_*). Keyed by Swoole's worker id, not
+ * the pid: a recycled worker (max_request) takes over its predecessor's row instead of leaving a
+ * stale one in the sum. Without a Swoole server (Octane's test worker) there is no table: nothing.
+ */
 class RecordWorkerMemory
 {
     public function handle(object $event): void
     {
-        // keyed by Swoole's worker id, not the pid: a recycled worker (max_request) takes over its
-        // predecessor's row instead of leaving a stale one in the sum
-        $server = app()->bound(\Swoole\Http\Server::class) ? app(\Swoole\Http\Server::class) : null;
-        $id = $server !== null ? (string) $server->worker_id : (string) getmypid();
-        Octane::table('workers')->set($id, [
+        $app = $event->sandbox ?? $event->app;
+        $id = SwooleWorker::httpWorkerId($app);
+        $table = $id === null ? null : SwooleWorker::table($app, 'workers');
+        if ($table === null) {
+            return;
+        }
+        $key = (string) $id;
+        $table->set($key, [
+            'pid' => getmypid(),
+            'busy_since' => 0.0,
             'memory' => memory_get_usage(true),
             'peak' => memory_get_peak_usage(true),
+            'rss' => SwooleWorker::rssBytes(),
         ]);
+        $table->incr($key, 'requests');
     }
 }

@@ -6,8 +6,10 @@ use App\Metrics\Collector;
 use Closure;
 
 /**
- * swoole_* series from Server::stats() of the Octane server, plus the workers' memory that each
- * worker records after every request (RecordWorkerMemory) in the `workers` table.
+ * swoole_* series from Server::stats() of the Octane server, plus what each HTTP worker records
+ * after every request (RecordWorkerMemory) in the `workers` table: the sums (swoole_memory_*) and
+ * one series per worker id (swoole_worker_rss_bytes, _memory_bytes, _requests; the requests count
+ * starts again at 0 when max_request recycles the worker).
  */
 final class SwooleStatsCollector implements Collector
 {
@@ -26,9 +28,17 @@ final class SwooleStatsCollector implements Collector
         $idle = (float) ($s['idle_worker_num'] ?? 0);
         $memory = 0.0;
         $peak = 0.0;
-        foreach (($this->workersTable)() as $row) {
+        $perWorker = [];
+        foreach (($this->workersTable)() as $id => $row) {
+            if ((int) $id >= $workers) {
+                continue; // a row of a worker id beyond the current worker_num
+            }
             $memory += (float) $row['memory'];
             $peak += (float) $row['peak'];
+            $labels = ['worker' => (string) $id];
+            $perWorker[] = ['swoole_worker_rss_bytes', '', $labels, (float) $row['rss']];
+            $perWorker[] = ['swoole_worker_memory_bytes', '', $labels, (float) $row['memory']];
+            $perWorker[] = ['swoole_worker_requests', '', $labels, (float) $row['requests']];
         }
         $rows = [
             'swoole_worker_num' => $workers,
@@ -45,6 +55,6 @@ final class SwooleStatsCollector implements Collector
             'swoole_coroutine_num' => $s['coroutine_num'] ?? 0,
         ];
 
-        return array_map(fn ($name, $value) => [$name, '', [], (float) $value], array_keys($rows), $rows);
+        return [...array_map(fn ($name, $value) => [$name, '', [], (float) $value], array_keys($rows), $rows), ...$perWorker];
     }
 }

@@ -15,8 +15,12 @@ use PHPUnit\Framework\Attributes\Group;
 #[Group('swoole-memory-leak-prevention')]
 class OctaneWorkerIsolationTest extends SwooleTestCase
 {
-    /** @param list<Request> $requests @return list<\Symfony\Component\HttpFoundation\Response> */
-    private function throughOneWorker(array $requests): array
+    /**
+     * @param  list<Request>  $requests
+     * @param  (callable(\Illuminate\Routing\Router): void)|null  $routes  extra routes on the worker's app
+     * @return list<\Symfony\Component\HttpFoundation\Response>
+     */
+    private function throughOneWorker(array $requests, ?callable $routes = null): array
     {
         if (! class_exists(FakeWorker::class)) {
             $this->markTestSkipped('laravel/octane is not installed (run with --profile online)');
@@ -24,6 +28,9 @@ class OctaneWorkerIsolationTest extends SwooleTestCase
         $client = new FakeClient($requests);
         $worker = new FakeWorker(new ApplicationFactory(base_path()), $client);
         $worker->boot();
+        if ($routes !== null) {
+            $routes($worker->application()->make('router'));
+        }
         $worker->run();
         $worker->terminate();
 
@@ -52,5 +59,35 @@ class OctaneWorkerIsolationTest extends SwooleTestCase
 
         $this->assertSame(200, $a->getStatusCode());
         $this->assertSame(401, $b->getStatusCode());
+    }
+
+    public function test_a_config_change_in_one_request_is_gone_in_the_next(): void
+    {
+        $routes = function ($router) {
+            $router->get('/_isolation/config/set', fn () => response()->json(['locale' => tap('xx', fn ($l) => config(['app.locale' => $l]))]));
+            $router->get('/_isolation/config/get', fn () => response()->json(['locale' => config('app.locale')]));
+        };
+
+        [$a, $b] = $this->throughOneWorker([Request::create('/_isolation/config/set'), Request::create('/_isolation/config/get')], $routes);
+
+        $this->assertSame('xx', $a->getData(true)['locale']);
+        $this->assertSame(config('app.locale'), $b->getData(true)['locale']);
+    }
+
+    public function test_an_instance_bound_during_one_request_is_gone_in_the_next(): void
+    {
+        $routes = function ($router) {
+            $router->get('/_isolation/bind', function () {
+                app()->instance('isolation.probe', new \stdClass());
+
+                return response()->json(['bound' => app()->bound('isolation.probe')]);
+            });
+            $router->get('/_isolation/probe', fn () => response()->json(['bound' => app()->bound('isolation.probe')]));
+        };
+
+        [$a, $b] = $this->throughOneWorker([Request::create('/_isolation/bind'), Request::create('/_isolation/probe')], $routes);
+
+        $this->assertTrue($a->getData(true)['bound']);
+        $this->assertFalse($b->getData(true)['bound'], 'a container instance of one request leaked into the next');
     }
 }

@@ -14,7 +14,8 @@ class OctaneConfigTest extends TestCase
 {
     private const VARS = [
         'OCTANE_WORKERS', 'OCTANE_TASK_WORKERS', 'OCTANE_MAX_REQUESTS', 'OCTANE_PACKAGE_MAX_LENGTH',
-        'OCTANE_RELOAD_ASYNC', 'OCTANE_MAX_WAIT_TIME', 'OCTANE_MAX_EXECUTION_TIME',
+        'OCTANE_RELOAD_ASYNC', 'OCTANE_MAX_WAIT_TIME', 'OCTANE_MAX_EXECUTION_TIME', 'OCTANE_TEST_LEAK_ROUTE',
+        'OCTANE_READY_MAX_BUSY_SECONDS', 'APP_ENV',
     ];
 
     protected array $truncate = [];
@@ -66,6 +67,14 @@ class OctaneConfigTest extends TestCase
         $this->assertSame(15, $config['max_execution_time']);
     }
 
+    public function test_the_leaky_test_route_is_enabled_by_env_and_never_in_production(): void
+    {
+        $this->assertTrue($this->octaneConfig(['OCTANE_TEST_LEAK_ROUTE' => 'true', 'APP_ENV' => 'testing'])['test_leak_route']);
+        $this->assertFalse($this->octaneConfig(['OCTANE_TEST_LEAK_ROUTE' => 'true', 'APP_ENV' => 'production'])['test_leak_route']);
+        $this->assertFalse($this->octaneConfig(['OCTANE_TEST_LEAK_ROUTE' => 'true'])['test_leak_route'], 'no APP_ENV = production');
+        $this->assertSame(2.5, $this->octaneConfig(['OCTANE_READY_MAX_BUSY_SECONDS' => '2.5'])['ready_max_busy_seconds']);
+    }
+
     public function test_the_defaults_are_fixed_numbers_not_the_host_cpu_count(): void
     {
         $config = $this->octaneConfig([]);
@@ -92,8 +101,38 @@ class OctaneConfigTest extends TestCase
         $installed = class_exists(\Laravel\Octane\Octane::class);
         $config = $this->octaneConfig([]);
 
-        $this->assertSame($installed, $config['listeners'] !== []);
-        $this->assertSame($installed, $this->app->getProvider(\App\Octane\OctaneServiceProvider::class) !== null);
+        // the listener names are plain ::class strings; only Octane's own default lists need Octane
+        $received = $config['listeners'][\Laravel\Octane\Events\RequestReceived::class];
+        $this->assertContains(\App\Octane\ResetRequestState::class, $received);
+        $this->assertSame($installed, in_array(\Laravel\Octane\Listeners\FlushAuthenticationState::class, $received, true));
+        $this->assertSame($installed, $config['warm'] !== []);
+        $runs = $installed && extension_loaded('swoole');
+        $this->assertSame($runs, $this->app->getProvider(\App\Octane\OctaneServiceProvider::class) !== null);
         $this->assertSame(\App\Metrics\RequestContext::class, $config['flush'][0]);
+    }
+
+    public function test_octane_s_default_listeners_stay_configured_with_the_app_s_own(): void
+    {
+        $listeners = $this->octaneConfig([])['listeners'];
+
+        $this->assertSame([\App\Octane\RefuseConnectionsOnStop::class, \Laravel\Octane\Listeners\CloseMonologHandlers::class],
+            $listeners[\Laravel\Octane\Events\WorkerStopping::class]);
+        $this->assertSame([\Laravel\Octane\Listeners\ReportException::class, \Laravel\Octane\Listeners\StopWorkerIfNecessary::class],
+            $listeners[\Laravel\Octane\Events\WorkerErrorOccurred::class]);
+        $this->assertSame([\Laravel\Octane\Listeners\FlushOnce::class, \Laravel\Octane\Listeners\FlushTemporaryContainerInstances::class],
+            $listeners[\Laravel\Octane\Contracts\OperationTerminated::class]);
+        $this->assertSame([\App\Octane\LogRequest::class, \App\Octane\RecordWorkerMemory::class],
+            $listeners[\Laravel\Octane\Events\RequestTerminated::class]);
+    }
+
+    public function test_neither_the_tick_nor_the_max_execution_watchdog_keeps_a_timer_in_the_swoole_master_by_default(): void
+    {
+        $config = $this->octaneConfig([]);
+
+        // a pending timer keeps the master's event loop alive after SIGTERM (see config/octane.php)
+        $this->assertFalse($config['tick']);
+        $this->assertSame(0, $config['max_execution_time']);
+        $this->assertFalse($config['swoole']['options']['enable_signalfd']);
+        $this->assertFalse($config['test_leak_route'], 'the leaky test route is off by default');
     }
 }

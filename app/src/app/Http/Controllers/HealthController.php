@@ -3,16 +3,25 @@
 namespace App\Http\Controllers;
 
 use App\Health\Readiness;
+use App\Octane\WorkerStats;
 use Illuminate\Http\JsonResponse;
 use Illuminate\Support\Facades\Log;
 
 class HealthController extends Controller
 {
-    /** Liveness: the process answers. No database, no Redis: a dependency outage must not restart pods. */
-    public function live(): JsonResponse
+    /**
+     * Liveness: the process answers. No database, no Redis: a dependency outage must not restart pods.
+     * Under Octane it also reports the Swoole workers (idle/busy, connections, tasking): never a
+     * reason to fail liveness, /ready decides on them.
+     */
+    public function live(WorkerStats $workers): JsonResponse
     {
-        return response()->json(['status' => 'ok', 'runtime' => config('app.runtime')])
-            ->header('Cache-Control', 'no-store');
+        $body = ['status' => 'ok', 'runtime' => config('app.runtime')];
+        if (($stats = $workers->snapshot()) !== null) {
+            $body['workers'] = $stats;
+        }
+
+        return response()->json($body)->header('Cache-Control', 'no-store');
     }
 
     /** Readiness: 200 when every check passes, 503 (with the same per-check JSON) otherwise. */
