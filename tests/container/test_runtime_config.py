@@ -45,7 +45,8 @@ def test_opcache_runs_with_production_settings_inside_the_fpm_sapi(variant, web)
     assert 0 < float(hit_rate.group(1)) <= 1
 
 
-@pytest.mark.criterion("fpm-container-config", "fpm-how-it-works", "resource-limits")
+@pytest.mark.criterion("fpm-container-config", "fpm-how-it-works")
+@pytest.mark.criterion("resource-limits", variant="fpm")
 def test_the_fpm_pool_is_sized_from_the_memory_limit_and_php_memory_fits_under_it(variant, web_factory):
     fpm_only(variant)
     for memory_mb in (512, 1024):
