@@ -5,7 +5,8 @@
 #   DEBIAN_MIRROR   mirror to bootstrap from (default: the Debian archive of this machine's apt
 #                   sources, scripts/lib/common.sh debian_mirror)
 #   DEBIAN_SUITE    suite (default trixie)
-# Prints the image tag on stdout.
+# Prints the image tag on stdout; --name prints it without building (scripts/build-images.sh --plan).
+# The online profile builds the same Dockerfiles on Debian's slim image instead (docs/ONLINE.md).
 set -o errexit -o nounset -o pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -16,6 +17,7 @@ BASE_REV=1
 BASE_IMAGE="${BASE_IMAGE:-lks/debian-base:${DEBIAN_SUITE}-r${BASE_REV}}"
 
 main() {
+  if [ "${1:-}" = --name ]; then echo "$BASE_IMAGE"; return 0; fi
   if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
     log "base image $BASE_IMAGE cached"
     echo "$BASE_IMAGE"; return 0

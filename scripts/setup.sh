@@ -16,7 +16,9 @@ TERRAFORM_VERSION=v1.11.4
 
 debian_packages() {
   log "Debian packages"
-  apt_install ca-certificates curl git jq make python3-venv debootstrap
+  # composer: `composer validate --strict` in the static tier; docker-compose: the compose stack's
+  # container test where the engine has no compose plugin (Debian's docker.io has none)
+  apt_install ca-certificates curl git jq make python3-venv debootstrap composer docker-compose
   if ! command -v promtool >/dev/null 2>&1; then
     # prometheus ships promtool; keep its daemon from being started by the package scripts
     local policy=/usr/sbin/policy-rc.d created=false

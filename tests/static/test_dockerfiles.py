@@ -1,7 +1,8 @@
-"""The online Dockerfiles, read as Docker reads them: stages, bases, what reaches the final image.
+"""The Alpine Dockerfiles (app/Dockerfile.fpm, the -alpine flavour; app/Dockerfile.swoole), read as
+Docker reads them: stages, bases, what reaches the final image.
 
-Offline the online images cannot be built (no registry), so their structure is proven here;
-the container tier proves the offline images at run time (size, user, health, config).
+Offline these images cannot be built (no registry), so their structure is proven here; the
+container tier proves the Debian images (both profiles' one recipe) at run time.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def final_stage(stages: list[Stage], target: str | None = None) -> Stage:
 
 
 def runtime_targets() -> list[tuple[str, str | None]]:
+    # the worker target is `FROM fpm` + another command: the fpm target's checks cover its files
     return [("Dockerfile.fpm", "fpm"), ("Dockerfile.fpm", "nginx"), ("Dockerfile.swoole", None)]
 
 
@@ -78,7 +80,12 @@ def multistage_problems(path: Path, target: str | None) -> list[str]:
         problems.append(f"{path.name}:{target or 'final'}: copies nothing from a build stage")
     for op, rest in final.instructions:
         if op == "RUN":
+            # a tool bind-mounted from a build stage for this one step never reaches the image
+            # (composer check-platform-reqs in the Alpine fpm image)
+            mounted = {Path(m).name for m in re.findall(r"--mount=type=bind,from=\S*?target=([^\s,]+)", rest)}
             for tool in BUILD_TOOLS:
+                if tool in mounted:
+                    continue
                 if re.search(rf"(^|[\s'\"]){re.escape(tool)}($|[\s'\"])", rest):
                     problems.append(f"{path.name}:{target or 'final'}: build tool {tool!r} in the final stage")
     return problems

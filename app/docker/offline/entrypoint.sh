@@ -1,5 +1,7 @@
-#!/usr/bin/env bash
-# Entrypoint of the offline fpm and worker images (laravel-k8s-showcase/fpm, /worker).
+#!/bin/sh
+# Entrypoint of the fpm and worker images (laravel-k8s-showcase/fpm, /worker), both flavours:
+# Debian (app/docker/offline/Dockerfile, default) and Alpine (app/Dockerfile.fpm). POSIX sh (Alpine
+# has no bash; `shellcheck -s sh`, tests/static/test_image_recipes.py).
 #  1. sizes the FPM pool from the container memory limit (formula in app/php-fpm.conf);
 #  2. caches the configuration: config:cache bakes the environment, so it runs here, at container
 #     start, into the writable bootstrap/cache (routes are cached at build time; re-cached here
@@ -18,22 +20,25 @@
 #   CONFIG_CACHE_ON_START     "false" skips config:cache (local development). Not APP_CONFIG_CACHE:
 #                             Laravel reads that one as the path of the cached config file
 #   PHP_OPCACHE_PRELOAD       preload script for FPM (default /app/bootstrap/preload.php, empty = off)
-set -o errexit -o nounset -o pipefail
+set -eu
 
 json_log() { # level message
   printf '{"time":"%s","level":"%s","message":"%s","channel":"entrypoint"}\n' \
-    "$(date -u +%Y-%m-%dT%H:%M:%S.000000+00:00)" "$1" "${2//\"/\\\"}" >&2
+    "$(date -u +%Y-%m-%dT%H:%M:%S.000000+00:00)" "$1" "$(printf '%s' "$2" | sed 's/\\/\\\\/g; s/"/\\"/g')" >&2
 }
 
 memory_limit_mb() {
-  local raw=""
+  raw=""
   if [ -r /sys/fs/cgroup/memory.max ]; then
     raw=$(cat /sys/fs/cgroup/memory.max)
   elif [ -r /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then
     raw=$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes)
   fi
   # "max" (v2) or a huge number (v1) means no limit
-  if [[ "$raw" =~ ^[0-9]+$ ]] && [ "$raw" -lt $((1 << 40)) ]; then
+  case "$raw" in
+    '' | *[!0-9]*) raw=max ;;
+  esac
+  if [ "$raw" != max ] && [ "$raw" -lt $((1 << 40)) ]; then
     echo $((raw / 1024 / 1024))
   else
     echo "${PHP_FPM_DEFAULT_MEMORY_MB:-512}"
@@ -45,7 +50,9 @@ memory_limit_mb() {
 # above. The static tier runs this very function (tests/static/fpm_sizing.py), so the docs, the
 # manifests and the container are checked against one implementation.
 fpm_pool_sizing() { # MEMORY_MB
-  local cap=${PHP_FPM_MAX_CHILDREN_CAP:-32} per_child_cap=${PHP_MEMORY_LIMIT_MAX_MB:-128} per_child
+  # POSIX sh has no `local`: the helpers are _fpm_* (the fpm_* results are what callers read)
+  _fpm_cap=${PHP_FPM_MAX_CHILDREN_CAP:-32}
+  _fpm_per_child_cap=${PHP_MEMORY_LIMIT_MAX_MB:-128}
   fpm_memory_mb=$1
   fpm_child_mb=${PHP_FPM_CHILD_MB:-48}
   fpm_reserved_mb=${PHP_FPM_RESERVED_MB:-192}
@@ -54,37 +61,35 @@ fpm_pool_sizing() { # MEMORY_MB
   else
     fpm_max_children=$(( (fpm_memory_mb - fpm_reserved_mb) / fpm_child_mb ))
     [ "$fpm_max_children" -ge 2 ] || fpm_max_children=2
-    [ "$fpm_max_children" -le "$cap" ] || fpm_max_children=$cap
+    [ "$fpm_max_children" -le "$_fpm_cap" ] || fpm_max_children=$_fpm_cap
   fi
   # every child at its memory_limit must fit beside the reserved memory: a runaway request then
   # fails with "Allowed memory size exhausted" instead of the whole pod being OOM-killed
-  per_child=$(( (fpm_memory_mb - fpm_reserved_mb) / fpm_max_children ))
-  [ "$per_child" -le "$per_child_cap" ] || per_child=$per_child_cap
-  if [ "$per_child" -lt 32 ]; then
+  _fpm_per_child=$(( (fpm_memory_mb - fpm_reserved_mb) / fpm_max_children ))
+  [ "$_fpm_per_child" -le "$_fpm_per_child_cap" ] || _fpm_per_child=$_fpm_per_child_cap
+  if [ "$_fpm_per_child" -lt 32 ]; then
     json_log warning "memory limit ${fpm_memory_mb} MB is too small for ${fpm_max_children} children beside ${fpm_reserved_mb} MB reserved: memory_limit 32M, the pod may be OOM-killed"
-    per_child=32
+    _fpm_per_child=32
   fi
-  fpm_memory_limit=${PHP_FPM_MEMORY_LIMIT:-${per_child}M}
+  fpm_memory_limit=${PHP_FPM_MEMORY_LIMIT:-${_fpm_per_child}M}
   fpm_start_servers=${PHP_FPM_PM_START_SERVERS:-$(( fpm_max_children / 5 > 1 ? fpm_max_children / 5 : 1 ))}
   fpm_min_spare_servers=${PHP_FPM_PM_MIN_SPARE_SERVERS:-$fpm_start_servers}
   fpm_max_spare_servers=${PHP_FPM_PM_MAX_SPARE_SERVERS:-$(( fpm_max_children * 7 / 10 > fpm_start_servers ? fpm_max_children * 7 / 10 : fpm_start_servers ))}
 }
 
 size_fpm_pool() {
-  local mem
   mem=$(memory_limit_mb)
   fpm_pool_sizing "$mem"
-  export PHP_FPM_PM_MAX_CHILDREN=$fpm_max_children
-  export PHP_FPM_MEMORY_LIMIT=$fpm_memory_limit
-  export PHP_FPM_PM_START_SERVERS=$fpm_start_servers
-  export PHP_FPM_PM_MIN_SPARE_SERVERS=$fpm_min_spare_servers
-  export PHP_FPM_PM_MAX_SPARE_SERVERS=$fpm_max_spare_servers
+  export PHP_FPM_PM_MAX_CHILDREN="$fpm_max_children"
+  export PHP_FPM_MEMORY_LIMIT="$fpm_memory_limit"
+  export PHP_FPM_PM_START_SERVERS="$fpm_start_servers"
+  export PHP_FPM_PM_MIN_SPARE_SERVERS="$fpm_min_spare_servers"
+  export PHP_FPM_PM_MAX_SPARE_SERVERS="$fpm_max_spare_servers"
   json_log info "fpm pool: memory ${mem} MB, child ${fpm_child_mb} MB, reserved ${fpm_reserved_mb} MB -> pm.max_children ${fpm_max_children}, memory_limit ${fpm_memory_limit}, start ${fpm_start_servers}, spare ${fpm_min_spare_servers}..${fpm_max_spare_servers}"
 }
 
 cache_config() {
   [ "${CONFIG_CACHE_ON_START:-true}" != "false" ] || return 0
-  local out
   if ! out=$(php /app/artisan config:cache 2>&1); then
     json_log warning "config:cache failed, serving uncached: $(printf '%s' "$out" | tr '\n' ' ' | cut -c1-300)"
     return 0
@@ -95,15 +100,15 @@ cache_config() {
 }
 
 main() {
-  export PHP_FPM_LISTEN=${PHP_FPM_LISTEN:-9000}
-  export PHP_FPM_PM=${PHP_FPM_PM:-dynamic}
-  export PHP_FPM_PM_MAX_REQUESTS=${PHP_FPM_PM_MAX_REQUESTS:-1000}
-  export PHP_FPM_REQUEST_TERMINATE_TIMEOUT=${PHP_FPM_REQUEST_TERMINATE_TIMEOUT:-60s}
-  export PHP_FPM_SLOWLOG_TIMEOUT=${PHP_FPM_SLOWLOG_TIMEOUT:-5s}
-  export PHP_FPM_PROCESS_CONTROL_TIMEOUT=${PHP_FPM_PROCESS_CONTROL_TIMEOUT:-30s}
-  export PHP_FPM_LOG_LEVEL=${PHP_FPM_LOG_LEVEL:-warning}
+  export PHP_FPM_LISTEN="${PHP_FPM_LISTEN:-9000}"
+  export PHP_FPM_PM="${PHP_FPM_PM:-dynamic}"
+  export PHP_FPM_PM_MAX_REQUESTS="${PHP_FPM_PM_MAX_REQUESTS:-1000}"
+  export PHP_FPM_REQUEST_TERMINATE_TIMEOUT="${PHP_FPM_REQUEST_TERMINATE_TIMEOUT:-60s}"
+  export PHP_FPM_SLOWLOG_TIMEOUT="${PHP_FPM_SLOWLOG_TIMEOUT:-5s}"
+  export PHP_FPM_PROCESS_CONTROL_TIMEOUT="${PHP_FPM_PROCESS_CONTROL_TIMEOUT:-30s}"
+  export PHP_FPM_LOG_LEVEL="${PHP_FPM_LOG_LEVEL:-warning}"
   # opcache.preload (php.ini); PHP_OPCACHE_PRELOAD= (empty) turns it off
-  export PHP_OPCACHE_PRELOAD=${PHP_OPCACHE_PRELOAD-/app/bootstrap/preload.php}
+  export PHP_OPCACHE_PRELOAD="${PHP_OPCACHE_PRELOAD-/app/bootstrap/preload.php}"
   # the pool is sized only where FPM runs (not for artisan commands, the worker or the migrations Job)
   case "${1:-}" in
     *php-fpm*) size_fpm_pool ;;
@@ -112,7 +117,8 @@ main() {
   exec "$@"
 }
 
-# run unless sourced (the static tier sources this file to call fpm_pool_sizing)
-if [ "${BASH_SOURCE[0]}" = "$0" ]; then
-  main "$@"
-fi
+# run only as the image's entrypoint (installed as app-entrypoint); the static tier sources this
+# file from `bash -c` ($0 is then its own name) to call fpm_pool_sizing
+case "${0##*/}" in
+  app-entrypoint | entrypoint.sh) main "$@" ;;
+esac

@@ -1,14 +1,14 @@
-#!/usr/bin/env bash
-# HEALTHCHECK of the offline images; every probe is bounded by `timeout` (a hung FastCGI probe
+#!/bin/sh
+# HEALTHCHECK of the fpm and worker images, both flavours (POSIX sh: Alpine has no bash); every probe is bounded by `timeout` (a hung FastCGI probe
 # must fail, not hang: TRAPS.md 6).
 #   app-healthcheck fpm     FPM's ping.path over FastCGI (no framework boot): "pong"
 #   app-healthcheck worker  the queue worker's heartbeat file, touched every loop, is < 60 s old
-set -o errexit -o nounset -o pipefail
+set -eu
 
 main() {
   case "${1:-fpm}" in
     fpm)
-      local listen=${PHP_FPM_LISTEN:-9000} target
+      listen=${PHP_FPM_LISTEN:-9000}
       case "$listen" in
         *:*) target="127.0.0.1:${listen##*:}" ;;
         /*) target="$listen" ;;
@@ -18,7 +18,7 @@ main() {
         timeout 4 cgi-fcgi -bind -connect "$target" | grep -q '^pong'
       ;;
     worker)
-      local file=${QUEUE_HEARTBEAT_FILE:-/tmp/queue-worker.heartbeat} mtime
+      file=${QUEUE_HEARTBEAT_FILE:-/tmp/queue-worker.heartbeat}
       mtime=$(stat -c %Y "$file")
       [ $(( $(date +%s) - mtime )) -lt "${WORKER_HEARTBEAT_MAX_AGE:-60}" ]
       ;;

@@ -1,13 +1,17 @@
-# Offline MariaDB 11 (Debian trixie's mariadb-server) as laravel-k8s-showcase/mariadb:11.
+# MariaDB 11 (Debian trixie's mariadb-server) as laravel-k8s-showcase/mariadb:11, online and offline.
 # Non-root (mysql), initialises the data directory and the app's database/user from env on first
 # start (MARIADB_DATABASE, MARIADB_USER, MARIADB_PASSWORD, MARIADB_ROOT_PASSWORD), like the
 # upstream image; HEALTHCHECK pings over TCP, so it turns healthy only once the real server
 # (not the init-time one, which has networking off) accepts connections.
-ARG BASE_IMAGE=lks/debian-base:trixie-r1
+# The only difference between the two sources of packages (scripts/build-images.sh passes it):
+#   online  (default) Debian's trixie-slim image, pinned to an exact dated tag
+#   offline lks/debian-base:trixie-r1, debootstrap + docker import (scripts/base-image.sh)
+ARG BASE_IMAGE=debian:trixie-20251117-slim
 FROM ${BASE_IMAGE}
+ARG DEBIAN_FRONTEND=noninteractive
 ARG VERSION=0.0.0
 LABEL org.opencontainers.image.title="laravel-k8s-showcase mariadb" \
-      org.opencontainers.image.description="MariaDB 11 from Debian trixie (offline profile)"
+      org.opencontainers.image.description="MariaDB 11 from Debian trixie"
 RUN apt-get update -qq \
  && apt-get install -y -qq --no-install-recommends mariadb-server \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log \

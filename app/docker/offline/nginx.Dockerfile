@@ -1,11 +1,15 @@
-# Offline profile: nginx for the FPM pod, from Debian trixie's package on the imported base.
-# Same tag as the online profile: laravel-k8s-showcase/nginx:<version>. Context: app/.
-ARG BASE_IMAGE=lks/debian-base:trixie-r1
+# nginx for the FPM pod, from Debian trixie's package, online and offline (only BASE_IMAGE differs).
+# laravel-k8s-showcase/nginx:<version>. Context: app/.
+# The only difference between the two sources of packages (scripts/build-images.sh passes it):
+#   online  (default) Debian's trixie-slim image, pinned to an exact dated tag
+#   offline lks/debian-base:trixie-r1, debootstrap + docker import (scripts/base-image.sh)
+ARG BASE_IMAGE=debian:trixie-20251117-slim
 FROM ${BASE_IMAGE}
+ARG DEBIAN_FRONTEND=noninteractive
 ARG VERSION=0.0.0
 LABEL org.opencontainers.image.title="laravel-k8s-showcase nginx" \
       org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.description="nginx in front of PHP-FPM (Debian trixie, offline profile)"
+      org.opencontainers.image.description="nginx in front of PHP-FPM (Debian trixie)"
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 RUN apt-get update -qq \
  && apt-get install -y -qq --no-install-recommends nginx gettext-base curl \

@@ -4,12 +4,16 @@
 # rules and alerts (monitoring/). Build: scripts/build-prometheus-image.sh.
 # The configuration is mounted at run time (/etc/prometheus/config.yml from a ConfigMap); the
 # image's default command runs Debian's sample configuration so the image is healthy alone.
-ARG BASE_IMAGE=lks/debian-base:trixie-r1
+# The only difference between the two sources of packages (scripts/build-images.sh passes it):
+#   online  (default) Debian's trixie-slim image, pinned to an exact dated tag
+#   offline lks/debian-base:trixie-r1, debootstrap + docker import (scripts/base-image.sh)
+ARG BASE_IMAGE=debian:trixie-20251117-slim
 FROM ${BASE_IMAGE}
+ARG DEBIAN_FRONTEND=noninteractive
 ARG PROMETHEUS_VERSION=2.53
 LABEL org.opencontainers.image.title="laravel-k8s-showcase prometheus" \
       org.opencontainers.image.version="${PROMETHEUS_VERSION}" \
-      org.opencontainers.image.description="Prometheus ${PROMETHEUS_VERSION} from Debian trixie (offline profile)"
+      org.opencontainers.image.description="Prometheus ${PROMETHEUS_VERSION} from Debian trixie"
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # the package's postinst would start a service: there is no init in a container
 RUN printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 0755 /usr/sbin/policy-rc.d \

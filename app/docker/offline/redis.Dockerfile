@@ -1,12 +1,16 @@
-# Offline Redis 7 (Debian trixie's redis-server) as laravel-k8s-showcase/redis:7.
+# Redis 7 (Debian trixie's redis-server) as laravel-k8s-showcase/redis:7, online and offline.
 # Non-root (the package's redis user), no persistence (sessions, cache and queue are disposable in
 # the demo; a production setup would use a managed Redis), HEALTHCHECK with redis-cli PING.
 # REDIS_PASSWORD (optional) turns on AUTH.
-ARG BASE_IMAGE=lks/debian-base:trixie-r1
+# The only difference between the two sources of packages (scripts/build-images.sh passes it):
+#   online  (default) Debian's trixie-slim image, pinned to an exact dated tag
+#   offline lks/debian-base:trixie-r1, debootstrap + docker import (scripts/base-image.sh)
+ARG BASE_IMAGE=debian:trixie-20251117-slim
 FROM ${BASE_IMAGE}
+ARG DEBIAN_FRONTEND=noninteractive
 ARG VERSION=0.0.0
 LABEL org.opencontainers.image.title="laravel-k8s-showcase redis" \
-      org.opencontainers.image.description="Redis 7 from Debian trixie (offline profile)"
+      org.opencontainers.image.description="Redis 7 from Debian trixie"
 RUN apt-get update -qq \
  && apt-get install -y -qq --no-install-recommends redis-server \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log \
