@@ -104,6 +104,7 @@ def test_the_alpine_check_rejects_the_debian_image_of_the_default_recipe(app_ima
 DEBIAN_PACKAGES = {
     "laravel/framework": "php-laravel-framework",
     "monolog/monolog": "php-monolog",
+    "psr/log": "php-psr-log",
     "symfony/http-foundation": "php-symfony-http-foundation",
     "symfony/http-kernel": "php-symfony-http-kernel",
     "fakerphp/faker": "php-faker",
