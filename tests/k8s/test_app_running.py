@@ -1,11 +1,18 @@
-"""The app runs on the kind cluster: every pod Ready, /health 200 over HTTPS through the Ingress."""
+"""The app runs on the kind cluster: every pod Ready, /health 200 over HTTPS through the Ingress,
+which serves its own certificate (its TLS secret's, not Traefik's default one)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import socket
 import ssl
+import subprocess
+import uuid
 
 import pytest
+
+from fixtures.app import WEB
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow]
 
@@ -31,26 +38,51 @@ def test_every_pod_is_ready_and_health_answers_200_through_the_ingress(ready_app
     assert ready.status_code == 200, ready.text
 
 
+def _certificate(pem_b64: str) -> dict[str, str]:
+    """Serial and SHA-256 fingerprint of a base64 PEM certificate (a TLS secret's tls.crt)."""
+    return _describe(ssl.PEM_cert_to_DER_cert(base64.b64decode(pem_b64).decode()))
+
+
+def _describe(der: bytes) -> dict[str, str]:
+    proc = subprocess.run(
+        ["openssl", "x509", "-inform", "DER", "-noout", "-serial"], input=der, capture_output=True, check=True
+    )
+    return {"serial": proc.stdout.decode().strip().split("=", 1)[1], "sha256": hashlib.sha256(der).hexdigest()}
+
+
 @pytest.mark.criterion("ingress-tls")
-def test_the_ingress_serves_https_with_a_certificate_from_the_local_ca(ready_app):
-    ingress = ready_app.get("ingress", "laravel-app")
+def test_the_ingress_serves_its_own_certificate_from_its_tls_secret_not_traefiks_default(ready_app):
+    cluster = ready_app.cluster
+    ingress = ready_app.get("ingress", WEB)
     tls = ingress["spec"]["tls"]
     assert tls, ingress["spec"]
-    assert tls[0]["secretName"] == "laravel-tls"
-    secret = ready_app.get("secret", "laravel-tls")
+    host = ingress["spec"]["rules"][0]["host"]
+    assert host in tls[0]["hosts"], (host, tls)
+    secret = ready_app.get("secret", tls[0]["secretName"])
     assert secret["type"] == "kubernetes.io/tls"
-    if ready_app.ca_cert is None:
-        pytest.fail("the cluster handle has no CA certificate to verify the Ingress against", pytrace=False)
+    ingress_cert = _certificate(secret["data"]["tls.crt"])
+    default_secret = cluster.kubectl_json("-n", "traefik", "get", "secret", "traefik-default-cert")
+    default_cert = _certificate(default_secret["data"]["tls.crt"])
+    assert ingress_cert["sha256"] != default_cert["sha256"], (
+        f"the Ingress secret {tls[0]['secretName']} holds Traefik's default certificate: "
+        "what is served cannot tell the Ingress from the controller's fallback"
+    )
+    assert ingress_cert["serial"] != default_cert["serial"], (ingress_cert, default_cert)
 
-    context = ssl.create_default_context(cafile=str(ready_app.ca_cert))
-    port = ready_app.cluster.https_port
+    # SNI with the Ingress host; the chain verifies against the suite's CA only
+    served = cluster.https_get(host, "/health")
+    assert served.status == 200, served.body[:200]
+    assert _describe(served.certificate) == ingress_cert, (
+        f"{host} was served {_describe(served.certificate)}, the Ingress secret holds {ingress_cert} "
+        f"(Traefik's default is {default_cert})"
+    )
+    # the negative: a host that no Ingress claims gets Traefik's default certificate, so the
+    # check above tells the two apart
+    unclaimed = cluster.https_get(f"no-ingress-{uuid.uuid4().hex[:8]}.localhost", "/health")
+    assert unclaimed.status == 404, unclaimed.body[:200]
+    assert _describe(unclaimed.certificate) == default_cert, (_describe(unclaimed.certificate), default_cert)
     with (
-        socket.create_connection(("127.0.0.1", port), timeout=10) as raw,
-        context.wrap_socket(raw, server_hostname="localhost") as tls_socket,
+        pytest.raises(ssl.SSLCertVerificationError),
+        socket.create_connection(("127.0.0.1", cluster.https_port), timeout=10) as raw,
     ):
-        peer = tls_socket.getpeercert()
-        tls_socket.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        reply = tls_socket.recv(4096).decode(errors="replace")
-    sans = [value for kind, value in peer.get("subjectAltName", ()) if kind == "DNS"]
-    assert "localhost" in sans, sans
-    assert reply.startswith("HTTP/1.1 200"), reply[:200]
+        ssl.create_default_context().wrap_socket(raw, server_hostname=host).close()
