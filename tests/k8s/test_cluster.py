@@ -24,6 +24,7 @@ import pytest
 import requests
 
 from fixtures.capabilities import ROOT
+from fixtures.cluster import TRAEFIK_DEFAULT_CERT, describe_certificate
 
 # under xdist, keep this module on one worker (--dist loadgroup): its Service owns NodePort 30080
 pytestmark = [pytest.mark.k8s, pytest.mark.xdist_group("cluster")]
@@ -152,9 +153,10 @@ def test_a_service_is_reachable_from_the_host_through_the_127_0_0_1_node_port(cl
 
 
 def _https(cluster, host: str, path: str):
-    """One HTTPS GET for `host` (SNI and Host); None while the connection or the route fails."""
+    """One HTTPS GET for `host` (SNI and Host), the chain verified against the suite's CA (the
+    host name is not: see Cluster.https_get); None while the connection or the route fails."""
     try:
-        return cluster.https_get(host, path)
+        return cluster.https_get(host, path, check_hostname=False)
     except (OSError, http.client.HTTPException):
         return None
 
@@ -169,15 +171,22 @@ def test_the_ingress_serves_https_with_a_certificate_of_the_generated_ca(cluster
         lambda: (r := _https(cluster, host, "/cgi-bin/whoami")) is not None and r.status == 200 and r,
     )
     assert response.body.strip() in _probe_pods(cluster, probe)
+    # the probe's Ingress has no TLS secret: Traefik answered with its default certificate
+    served, default = describe_certificate(response.certificate), describe_certificate(
+        cluster.tls_secret_certificate(*TRAEFIK_DEFAULT_CERT)
+    )
+    assert served == default, f"{host} was served {served}, Traefik's default certificate is {default}"
     plain = requests.get(cluster.url("/index.html"), headers={"Host": host}, timeout=10)
     assert plain.status_code == 200, f"plain HTTP for Host {host}: {plain.status_code} {plain.text[:200]}"
     assert plain.text == (SAMPLES / "probe-image" / "www" / "index.html").read_text()
     # the certificate is trusted only through the suite's CA, not the system store
+    system = ssl.create_default_context()
+    system.check_hostname = False  # the refusal must come from the issuer alone
     with (
-        pytest.raises(ssl.SSLCertVerificationError),
+        pytest.raises(ssl.SSLCertVerificationError, match=r"unable to get local issuer|self.signed"),
         socket.create_connection(("127.0.0.1", cluster.https_port), timeout=10) as raw,
     ):
-        ssl.create_default_context().wrap_socket(raw, server_hostname=host).close()
+        system.wrap_socket(raw, server_hostname=host).close()
 
 
 def test_the_pod_network_enforces_a_network_policy(cluster, probe, probe_image):
