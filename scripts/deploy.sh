@@ -2,8 +2,10 @@
 # Deploy VERSION of the showcase to the current cluster without downtime (Demo 2):
 #   1. render the variant's kustomization with every app image at VERSION
 #   2. apply namespace, config, secrets, data stores and policies; wait for Redis and MariaDB
+#      (objects an earlier deploy applied that are no longer in the manifests are pruned, see
+#      Pruning below)
 #   3. run the migrations Job and wait for it: a failure stops here, the old version keeps serving
-#   4. apply the web tier and the worker, wait for their rollouts; a rollout that fails
+#   4. apply (and prune) the web tier and the worker, wait for their rollouts; a rollout that fails
 #      (crash loop, image pull error, not Ready before LKS_ROLLOUT_TIMEOUT) is rolled back
 #      with `kubectl rollout undo` and the script exits 3
 #   5. print the timings (and one machine-readable "deploy-timings:" line)
@@ -28,9 +30,20 @@
 #   LKS_CONFIG           KEY=VALUE pairs (space-separated) merged into the laravel-config
 #                        ConfigMap, e.g. "LOG_LEVEL=debug"; a new content hash rolls the pods
 #   LKS_INGRESS_HOST     host name of the Ingress (default: the manifests' localhost)
-#   LKS_TLS_CERT, LKS_TLS_KEY  certificate of the Ingress TLS secret when it does not exist yet
-#                        (default: the kind cluster's local CA-signed certificate,
-#                        $LKS_CACHE/cluster/pki/tls.{crt,key}, SANs localhost and *.localhost)
+#   LKS_TLS_CERT, LKS_TLS_KEY  certificate of the Ingress TLS secrets (default: the Ingress's own
+#                        certificate signed by the kind cluster's local CA,
+#                        $LKS_CACHE/cluster/pki/ingress.{crt,key}, SANs localhost and *.localhost;
+#                        not Traefik's default certificate). A secret this script created
+#                        (label app.kubernetes.io/component=tls) is replaced when it holds another
+#                        certificate; a secret created by someone else is left alone.
+# Pruning: every rendered object except the generated config (ConfigMaps/Secrets with a content
+# hash in their name, which `rollout undo` still needs) gets the label
+# app.kubernetes.io/managed-by=deploy.sh, and each apply runs with `--prune` on that label plus
+# app.kubernetes.io/part-of=laravel-k8s-showcase, for the namespaced kinds of PRUNE_ALLOWLIST
+# only (never Namespaces or other cluster-scoped kinds, never Jobs), in the laravel namespace:
+# an object an earlier deploy applied and the manifests no longer have is deleted. Objects
+# without the label (the comparison overlay applied with kubectl apply -k, the TLS secrets,
+# Prometheus in its own namespace, Jobs of the migrations) are never pruned.
 # Exit codes: 0 deployed, 1 error before the web rollout, 3 rollout failed and rolled back,
 # 4 rollout failed and the rollback failed too.
 set -o errexit -o nounset -o pipefail
@@ -46,9 +59,18 @@ LKS_MIGRATE_TIMEOUT="${LKS_MIGRATE_TIMEOUT:-180}"
 LKS_INGRESS_HOST="${LKS_INGRESS_HOST:-}"
 LKS_CONFIG="${LKS_CONFIG:-}"
 LKS_DB_STORAGE="${LKS_DB_STORAGE:-pvc}"
-LKS_TLS_CERT="${LKS_TLS_CERT:-$LKS_CACHE/cluster/pki/tls.crt}"
-LKS_TLS_KEY="${LKS_TLS_KEY:-$LKS_CACHE/cluster/pki/tls.key}"
+LKS_TLS_CERT="${LKS_TLS_CERT:-$LKS_CACHE/cluster/pki/ingress.crt}"
+LKS_TLS_KEY="${LKS_TLS_KEY:-$LKS_CACHE/cluster/pki/ingress.key}"
 NAMESPACE=laravel
+PART_OF="app.kubernetes.io/part-of=laravel-k8s-showcase"
+MANAGED_BY="app.kubernetes.io/managed-by=deploy.sh"
+# namespaced kinds a deploy prunes (group/version/Kind); the migrations Job is replaced by
+# run_migrations, the Namespace is never pruned
+PRUNE_ALLOWLIST=(
+  core/v1/ConfigMap core/v1/Secret core/v1/Service core/v1/ServiceAccount
+  apps/v1/Deployment apps/v1/StatefulSet policy/v1/PodDisruptionBudget
+  autoscaling/v2/HorizontalPodAutoscaler networking.k8s.io/v1/Ingress networking.k8s.io/v1/NetworkPolicy
+)
 WORKDIR=""
 MANIFESTS=""
 
@@ -113,20 +135,39 @@ $host_patch
     patch: '[{"op": "replace", "path": "/metadata/labels/app.kubernetes.io~1version", "value": "$tag"}]'
   - target: {kind: "(Deployment|Job)", labelSelector: "app.kubernetes.io/component in (web,worker,migrations)"}
     patch: '[{"op": "replace", "path": "/spec/template/metadata/labels/app.kubernetes.io~1version", "value": "$tag"}]'
+  - target: {labelSelector: "app.kubernetes.io/component!=config"}
+    patch: '[{"op": "add", "path": "/metadata/labels/app.kubernetes.io~1managed-by", "value": "deploy.sh"}]'
 EOF
   $KUBECTL kustomize "$WORKDIR"
 }
 
-# The Ingress TLS secrets, from the cluster's local CA-signed certificate (never committed).
+# apply_pruned SELECTOR: apply the rendered objects matching SELECTOR and delete the objects of
+# an earlier deploy (same labels) that are no longer among them
+apply_pruned() {
+  local kind allow=()
+  for kind in "${PRUNE_ALLOWLIST[@]}"; do allow+=(--prune-allowlist "$kind"); done
+  $KUBECTL apply -f "$MANIFESTS" --prune "${allow[@]}" -l "$PART_OF,$MANAGED_BY,$1" \
+    | { grep ' pruned$' || true; } | sed 's/^/  /' >&2
+}
+
+# The Ingress TLS secrets, from the Ingress's local CA-signed certificate (never committed).
 ensure_tls() {
-  local name
+  local name current
   for name in laravel-tls laravel-tls-fpm laravel-tls-swoole; do
-    kc get secret "$name" >/dev/null 2>&1 && continue
+    if kc get secret "$name" >/dev/null 2>&1; then
+      # a secret someone else created is theirs; ours is kept when it holds LKS_TLS_CERT
+      [ "$(kc get secret "$name" -o 'jsonpath={.metadata.labels.app\.kubernetes\.io/component}')" = tls ] || continue
+      current=$(kc get secret "$name" -o 'jsonpath={.data.tls\.crt}' | base64 -d)
+      [ -s "$LKS_TLS_CERT" ] && [ "$current" != "$(cat "$LKS_TLS_CERT")" ] || continue
+      log "secret $name holds another certificate: updating it to $LKS_TLS_CERT"
+    fi
     [ -s "$LKS_TLS_CERT" ] && [ -s "$LKS_TLS_KEY" ] \
       || die "no certificate for the Ingress: $LKS_TLS_CERT missing (scripts/cluster/pki.sh makes it; or set LKS_TLS_CERT/LKS_TLS_KEY)"
-    kc create secret tls "$name" --cert "$LKS_TLS_CERT" --key "$LKS_TLS_KEY" >/dev/null
-    kc label secret "$name" app.kubernetes.io/name=laravel-k8s-showcase app.kubernetes.io/component=tls \
-      app.kubernetes.io/part-of=laravel-k8s-showcase >/dev/null
+    # no managed-by label: never pruned by apply_pruned
+    kc create secret tls "$name" --cert "$LKS_TLS_CERT" --key "$LKS_TLS_KEY" --dry-run=client -o yaml \
+      | kc label --local -f - -o yaml app.kubernetes.io/name=laravel-k8s-showcase app.kubernetes.io/component=tls \
+        app.kubernetes.io/part-of=laravel-k8s-showcase \
+      | kc apply -f - >/dev/null
   done
 }
 
@@ -211,7 +252,9 @@ main() {
   render "$variant" "$tag" >"$MANIFESTS" || die "kustomize could not render k8s/$variant"
 
   t=$(now)
-  $KUBECTL apply -f "$MANIFESTS" -l 'app.kubernetes.io/component notin (web,worker,migrations)' >/dev/null
+  # the namespace and the generated config first (never pruned), then the rest of this phase
+  $KUBECTL apply -f "$MANIFESTS" -l "$PART_OF,app.kubernetes.io/component in (namespace,config)" >/dev/null
+  apply_pruned 'app.kubernetes.io/component notin (web,worker,migrations,config)'
   ensure_tls
   kc rollout status deployment/redis --timeout=180s >/dev/null || die "redis did not become Ready"
   kc rollout status statefulset/mariadb --timeout=300s >/dev/null || die "mariadb did not become Ready"
@@ -224,7 +267,7 @@ main() {
   log "migrations completed in ${t_migrate}s"
 
   t=$(now)
-  $KUBECTL apply -f "$MANIFESTS" -l 'app.kubernetes.io/component in (web,worker)' >/dev/null
+  apply_pruned 'app.kubernetes.io/component in (web,worker)'
   if wait_rollout "$tag" "$web" laravel-worker; then
     local t_rollout; t_rollout=$(since "$t")
     log "rollout of $tag completed in ${t_rollout}s (total $(since "$t0")s)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 
 import pytest
 
@@ -41,9 +42,13 @@ def test_the_migrations_job_completed_and_a_second_run_is_a_no_op(ready_app):
     assert job["status"].get("succeeded") == 1, job["status"]
     first_logs = ready_app.kubectl("logs", "job/laravel-migrate")
 
-    status = _rerun_job(ready_app, "laravel-migrate-rerun")
-    logs = ready_app.kubectl("logs", "job/laravel-migrate-rerun")
-    ready_app.kubectl("delete", "job", "laravel-migrate-rerun", "--wait=false")
+    # a name of this run: an earlier run's copy (kept up to its TTL) is never read instead
+    rerun = f"laravel-migrate-rerun-{uuid.uuid4().hex[:6]}"
+    try:
+        status = _rerun_job(ready_app, rerun)
+        logs = ready_app.kubectl("logs", f"job/{rerun}")
+    finally:
+        ready_app.kubectl("delete", "job", rerun, "--ignore-not-found", "--wait=false", check=False)
 
     assert status["succeeded"] == 1
     assert "Nothing to migrate" in logs, f"second run was not a no-op:\n{logs}\n(first run:\n{first_logs})"

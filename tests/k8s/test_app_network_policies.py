@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 
 import pytest
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow]
 
 PROBE_IMAGE = "laravel-k8s-showcase/redis:7"  # has bash and coreutils' timeout
-CANARY_NS = "lks-netpol-canary"
+# names of this run: what an earlier run left terminating is never reused
+RUN = uuid.uuid4().hex[:6]
+CANARY_NS = f"lks-netpol-canary-{RUN}"
+OUTSIDER = f"netpol-outsider-{RUN}"
 RESTRICTED = {
     "runAsNonRoot": True, "runAsUser": 100, "allowPrivilegeEscalation": False,
     "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"},
@@ -91,18 +95,18 @@ def test_only_the_app_reaches_redis_and_mariadb(ready_app):
     assert _app_can_connect(ready_app, web, redis_ip, 6379), "the app cannot reach Redis"
     assert _app_can_connect(ready_app, web, mariadb_ip, 3306), "the app cannot reach MariaDB"
 
-    outsider = _pod("netpol-outsider", "laravel", {"app.kubernetes.io/name": "netpol-probe", "app.kubernetes.io/component": "outsider"}, ["sleep", "600"])
+    outsider = _pod(OUTSIDER, "laravel", {"app.kubernetes.io/name": "netpol-probe", "app.kubernetes.io/component": "outsider"}, ["sleep", "600"])
     dns_ip = cluster.kubectl("-n", "kube-system", "get", "service", "kube-dns", "-o", "jsonpath={.spec.clusterIP}")
     try:
         _run_pod(cluster, outsider)
         # positive control: the probe's own tool works and the allowed DNS flow is open
-        assert _can_connect(cluster, "laravel", "netpol-outsider", "probe", dns_ip, 53), "the probe pod cannot reach DNS"
+        assert _can_connect(cluster, "laravel", OUTSIDER, "probe", dns_ip, 53), "the probe pod cannot reach DNS"
         reached = {
-            "redis": _can_connect(cluster, "laravel", "netpol-outsider", "probe", redis_ip, 6379),
-            "mariadb": _can_connect(cluster, "laravel", "netpol-outsider", "probe", mariadb_ip, 3306),
+            "redis": _can_connect(cluster, "laravel", OUTSIDER, "probe", redis_ip, 6379),
+            "mariadb": _can_connect(cluster, "laravel", OUTSIDER, "probe", mariadb_ip, 3306),
         }
     finally:
-        ready_app.kubectl("delete", "pod", "netpol-outsider", "--wait=false", check=False)
+        ready_app.kubectl("delete", "pod", OUTSIDER, "--wait=false", check=False)
     if any(reached.values()) and not _policies_enforced(cluster):
         pytest.skip(
             f"network-policies: the cluster's CNI ({_cni(cluster)}) does not enforce NetworkPolicies "

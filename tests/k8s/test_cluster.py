@@ -2,13 +2,17 @@
 
 Every check talks to the running cluster (through kubectl or the 127.0.0.1 port mappings) and
 asserts what it measured. The probe image is built here from samples/probe-image and loaded
-with `kind load docker-image`.
+with `kind load docker-image`. Everything this module creates lives in a namespace of this run
+and is reached through Ingress hosts of this run (<app>-<namespace>.localhost): what the app's
+deploy or an earlier run left on the cluster cannot answer in its place.
 """
 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import re
+import socket
 import ssl
 import subprocess
 import threading
@@ -20,6 +24,7 @@ import pytest
 import requests
 
 from fixtures.capabilities import ROOT
+from fixtures.cluster import TRAEFIK_DEFAULT_CERT, describe_certificate
 
 # under xdist, keep this module on one worker (--dist loadgroup): its Service owns NodePort 30080
 pytestmark = [pytest.mark.k8s, pytest.mark.xdist_group("cluster")]
@@ -55,17 +60,31 @@ def probe_image(cluster) -> str:
     return tag
 
 
+# label of this module's namespaces: an earlier run's (deleted without waiting) is removed
+# before a new one is made, so its NodePort 30080 and its Ingress hosts are free again
+NAMESPACE_LABEL = "laravel-k8s-showcase/test=cluster"
+
+
 @pytest.fixture(scope="module")
 def namespace(cluster):
     """A namespace of this run only (runs and xdist workers never share one)."""
+    cluster.kubectl("delete", "namespace", "-l", NAMESPACE_LABEL, "--wait=true", "--timeout=180s", timeout=200)
     name = f"cluster-test-{uuid.uuid4().hex[:8]}"
     cluster.kubectl("create", "namespace", name)
+    cluster.kubectl("label", "namespace", name, NAMESPACE_LABEL)
     yield name
     cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
 
 
+def host_of(app: str, namespace: str) -> str:
+    """The Ingress host of a sample app in this run's namespace."""
+    return f"{app}-{namespace}.localhost"
+
+
 def _apply_sample(cluster, name: str, image: str, namespace: str) -> None:
-    cluster.apply((SAMPLES / name).read_text().replace("${IMAGE}", image), namespace=namespace)
+    app = name.removesuffix(".yaml")
+    text = (SAMPLES / name).read_text().replace("${IMAGE}", image).replace("${HOST}", host_of(app, namespace))
+    cluster.apply(text, namespace=namespace)
 
 
 @pytest.fixture(scope="module")
@@ -133,25 +152,41 @@ def test_a_service_is_reachable_from_the_host_through_the_127_0_0_1_node_port(cl
     assert response.text.strip() in _probe_pods(cluster, probe)
 
 
+def _https(cluster, host: str, path: str):
+    """One HTTPS GET for `host` (SNI and Host), the chain verified against the suite's CA (the
+    host name is not: see Cluster.https_get); None while the connection or the route fails."""
+    try:
+        return cluster.https_get(host, path, check_hostname=False)
+    except (OSError, http.client.HTTPException):
+        return None
+
+
 def test_the_ingress_serves_https_with_a_certificate_of_the_generated_ca(cluster, probe):
     assert cluster.ca_cert is not None, "the suite's CA certificate is unknown"
     assert cluster.ca_cert.is_file(), f"the suite's CA certificate {cluster.ca_cert} is missing"
-    url = cluster.url("/cgi-bin/whoami", https=True)
+    host = host_of("probe", probe)
     response = _wait(
-        "the Ingress route over HTTPS",
+        f"the Ingress route for {host} over HTTPS",
         60,
-        lambda: (r := _get(url, verify=str(cluster.ca_cert))) is not None and r.status_code == 200 and r,
+        lambda: (r := _https(cluster, host, "/cgi-bin/whoami")) is not None and r.status == 200 and r,
     )
-    assert response.text.strip() in _probe_pods(cluster, probe)
-    plain = requests.get(cluster.url("/index.html"), headers={"Host": "localhost"}, timeout=10)
-    assert plain.status_code == 200
+    assert response.body.strip() in _probe_pods(cluster, probe)
+    # the probe's Ingress has no TLS secret: Traefik answered with its default certificate
+    served, default = describe_certificate(response.certificate), describe_certificate(
+        cluster.tls_secret_certificate(*TRAEFIK_DEFAULT_CERT)
+    )
+    assert served == default, f"{host} was served {served}, Traefik's default certificate is {default}"
+    plain = requests.get(cluster.url("/index.html"), headers={"Host": host}, timeout=10)
+    assert plain.status_code == 200, f"plain HTTP for Host {host}: {plain.status_code} {plain.text[:200]}"
     assert plain.text == (SAMPLES / "probe-image" / "www" / "index.html").read_text()
     # the certificate is trusted only through the suite's CA, not the system store
-    with pytest.raises(requests.exceptions.SSLError) as untrusted:
-        requests.get(url, timeout=10)
-    assert isinstance(
-        untrusted.value.__context__, ssl.SSLCertVerificationError
-    ) or "CERTIFICATE_VERIFY_FAILED" in str(untrusted.value)
+    system = ssl.create_default_context()
+    system.check_hostname = False  # the refusal must come from the issuer alone
+    with (
+        pytest.raises(ssl.SSLCertVerificationError, match=r"unable to get local issuer|self.signed"),
+        socket.create_connection(("127.0.0.1", cluster.https_port), timeout=10) as raw,
+    ):
+        system.wrap_socket(raw, server_hostname=host).close()
 
 
 def test_the_pod_network_enforces_a_network_policy(cluster, probe, probe_image):
@@ -237,7 +272,7 @@ def test_an_hpa_scales_a_cpu_burning_deployment_out_under_load_and_back_in(clust
             while not stop.is_set() and time.monotonic() < deadline and budget.acquire(blocking=False):
                 try:
                     r = session.get(
-                        cluster.url("/cgi-bin/burn"), headers={"Host": "burner.localhost"}, timeout=10
+                        cluster.url("/cgi-bin/burn"), headers={"Host": host_of("burner", namespace)}, timeout=10
                     )
                     sent["ok" if r.status_code == 200 else "failed"] += 1
                 except requests.RequestException:

@@ -8,11 +8,13 @@ import json
 import re
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import yaml
 
+from fixtures.prometheus import counter_growth
 from tests.repo import ROOT
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow]
@@ -83,26 +85,65 @@ def drive_traffic(app) -> None:
         http.post(app.url("/api/jobs"), json={"numbers": [1, 2, 3]}, **kw)
 
 
+PING = f'http_requests_total{{namespace="{NAMESPACE}", route="api/ping"}}'
+
+
+def _scrapes(prometheus) -> dict[str, datetime]:
+    """Last scrape time of every healthy laravel-app target, by pod."""
+    return {
+        t["labels"]["pod"]: datetime.fromisoformat(t["lastScrape"])
+        for t in prometheus.targets()
+        if t["labels"].get("job") == "laravel-app" and t["health"] == "up" and t["labels"].get("pod")
+    }
+
+
+def _ping_counts(prometheus) -> dict[str, float]:
+    """The api/ping request counter of every pod Prometheus has now (instant query)."""
+    return {s["metric"]["pod"]: float(s["value"][1]) for s in prometheus.query(f"sum by (pod) ({PING})")}
+
+
+def wait_for_fresh_scrapes(prometheus, timeout: float = 90) -> None:
+    """Until every healthy laravel-app target has been scraped after this call started."""
+    since = datetime.now(UTC)
+    deadline = time.monotonic() + timeout
+    while True:
+        scrapes = _scrapes(prometheus)
+        if scrapes and all(t > since for t in scrapes.values()):
+            return
+        if time.monotonic() > deadline:
+            pytest.fail(f"laravel-app targets not all scraped within {timeout:.0f}s: {scrapes}", pytrace=False)
+        time.sleep(3)
+
+
 @pytest.fixture
 def scraped_app(ready_app, prometheus):
-    """The app after bounded traffic, once Prometheus has scraped that traffic."""
-    before = prometheus.query(f'sum(http_requests_total{{namespace="{NAMESPACE}", route="api/ping"}})')
-    start = float(before[0]["value"][1]) if before else 0.0
+    """The app after bounded traffic, once Prometheus has scraped that traffic: the api/ping
+    counters of the pods serving now (read after a fresh scrape, before the traffic) must grow by
+    the requests sent. Never an absolute sum: on a reused cluster it still counts replaced pods,
+    and every new pod's counter starts from 0."""
+    wait_for_fresh_scrapes(prometheus)
+    before = _ping_counts(prometheus)
     drive_traffic(ready_app)
-    prometheus.wait_for(
-        f'sum(http_requests_total{{namespace="{NAMESPACE}", route="api/ping"}})',
-        lambda r: bool(r) and float(r[0]["value"][1]) >= start + TRAFFIC_REQUESTS,
-        timeout=120,
-    )
+    deadline = time.monotonic() + 120
+    while (seen := counter_growth(before, after := _ping_counts(prometheus))) < TRAFFIC_REQUESTS:
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"after 120s Prometheus counts {seen:.0f} of the {TRAFFIC_REQUESTS} api/ping requests sent "
+                f"(per pod before {before}, now {after})",
+                pytrace=False,
+            )
+        time.sleep(5)
     return ready_app
 
 
 @pytest.mark.criterion("metrics-collected", "custom-prometheus-metrics", "php-laravel-metrics")
 def test_prometheus_has_scraped_the_app_request_queue_db_and_cache_series(scraped_app, prometheus, variant, record_metric):
+    # the request series of the pods serving now, not stale ones an earlier run left
+    serving = "|".join(p["metadata"]["name"] for p in scraped_app.pods("web"))
     expected = [
-        f'app_info{{namespace="{NAMESPACE}", runtime="{variant}"}}',
-        f'http_request_duration_seconds_bucket{{namespace="{NAMESPACE}", route="api/ping"}}',
-        f'http_requests_total{{namespace="{NAMESPACE}", status="404"}}',
+        f'app_info{{namespace="{NAMESPACE}", runtime="{variant}", pod=~"{serving}"}}',
+        f'http_request_duration_seconds_bucket{{namespace="{NAMESPACE}", route="api/ping", pod=~"{serving}"}}',
+        f'http_requests_total{{namespace="{NAMESPACE}", status="404", pod=~"{serving}"}}',
         f'laravel_db_query_duration_seconds_bucket{{namespace="{NAMESPACE}"}}',
         f'laravel_cache_hits_total{{namespace="{NAMESPACE}"}}',
         f'laravel_cache_misses_total{{namespace="{NAMESPACE}"}}',

@@ -1,8 +1,8 @@
 """terraform-infra, end to end: one `terraform apply` of the root module creates a kind cluster
 (kind v0.30, Kubernetes 1.34, ports on 127.0.0.1 only), its namespaces and policies, and a
 Prometheus that loads the repository's rules and scrapes the kubelet; `destroy` deletes the
-cluster. A second, short-lived cluster (`lks-tfe2e`) on free loopback ports, next to the k8s
-tier's own.
+cluster. A second, short-lived cluster (`lks-tfe2e-<run>`, a name of this run only, so that it
+never touches a cluster of another run) on free loopback ports, next to the k8s tier's own.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,8 @@ from tests.repo import ROOT
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow, pytest.mark.criterion("terraform-infra")]
 
-CLUSTER = "lks-tfe2e"
+# unique per run: the teardown deletes this cluster, and only this run created it
+CLUSTER = f"lks-tfe2e-{uuid.uuid4().hex[:6]}"
 ONLINE_NODE_IMAGE = "kindest/node:v1.34.0"
 PROMETHEUS_IMAGE = "laravel-k8s-showcase/prometheus:2.53"
 
