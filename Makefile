@@ -24,7 +24,7 @@ test-container: setup
 	scripts/run-tests.sh "container" --variant $(VARIANT) $(PYTEST_ARGS)
 
 test-k8s: setup
-	scripts/run-tests.sh "k8s" --variant $(VARIANT) $(PYTEST_ARGS)
+	scripts/run-tests.sh "k8s" --variant $(VARIANT) --keep-cluster $(PYTEST_ARGS)
 
 verify: setup
 	scripts/verify.sh $(PYTEST_ARGS)

@@ -128,23 +128,31 @@ start_variant() {
   esac
 }
 
-# drive every code path that records a series; bounded: a fixed number of requests, 5 s each
+# drive every code path that records a series; bounded: a fixed number of requests, 5 s each.
+# The task and job routes need a session and, for writes, its CSRF token (docs/APP.md, "Access
+# matrix"): a fresh user is registered first and its cookie jar and token are sent along.
 drive_traffic() { # BASE_URL
-  local base="$1"
-  c() { curl -s -o /dev/null --max-time 5 "$@" || true; }
+  local base="$1" jar token
+  jar=$(mktemp /tmp/lks-snapshot-cookies.XXXXXX)
+  c() { curl -s -o /dev/null --max-time 5 -b "$jar" -c "$jar" "$@" || true; }
+  token=$(curl -s --max-time 5 -b "$jar" -c "$jar" -X POST -H 'Accept: application/json' -H 'Content-Type: application/json' \
+    -d "{\"name\":\"Snapshot\",\"email\":\"snapshot-$$-$RANDOM@example.test\",\"password\":\"correct horse battery\"}" \
+    "$base/api/auth/register" | jq -r '.meta.csrf_token // empty' || true)
+  [ -n "$token" ] || log "registering the snapshot user failed: the task and job series will be missing"
+  local json=(-H 'Accept: application/json' -H 'Content-Type: application/json' -H "X-CSRF-TOKEN: $token")
   for _ in $(seq 1 20); do c "$base/api/ping"; done
-  c "$base/health"; c "$base/ready"; c "$base/api/tasks"; c "$base/api/tasks/999999"; c "$base/no-such-page"
-  c -X POST -H 'Accept: application/json' -H 'Content-Type: application/json' -d '{}' "$base/api/tasks"
-  c -X POST -H 'Accept: application/json' -H 'Content-Type: application/json' \
-    -d '{"title":"snapshot","description":"metrics snapshot"}' "$base/api/tasks"
+  c "$base/health"; c "$base/ready"; c -H 'Accept: application/json' "$base/api/tasks"
+  c -H 'Accept: application/json' "$base/api/tasks/999999"; c "$base/no-such-page"
+  c -X POST "${json[@]}" -d '{}' "$base/api/tasks"
+  c -X POST "${json[@]}" -d '{"title":"snapshot","description":"metrics snapshot"}' "$base/api/tasks"
   # a failed login goes through the rate limiter: cache misses
   c -X POST -H 'Accept: application/json' -H 'Content-Type: application/json' \
     -d '{"email":"nobody@example.com","password":"wrong-password"}' "$base/api/auth/login"
-  c -X POST -H 'Accept: application/json' -H 'Content-Type: application/json' -d '{"numbers":[1,2,3]}' "$base/api/jobs"
-  c -X POST -H 'Accept: application/json' -H 'Content-Type: application/json' \
-    -d '{"numbers":[1],"fail_attempts":10}' "$base/api/jobs"
+  c -X POST "${json[@]}" -d '{"numbers":[1,2,3]}' "$base/api/jobs"
+  c -X POST "${json[@]}" -d '{"numbers":[1],"fail_attempts":10}' "$base/api/jobs"
   c "$base/api/stress?iterations=1000"
   c "$base/api/ping"
+  rm -f "$jar"
 }
 
 start_prometheus() {

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from fixtures.prometheus import counter_growth
+from tests.api_session import log_in_new_user
 from tests.repo import ROOT
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow]
@@ -61,11 +62,12 @@ def panels(path: Path) -> list[dict]:
 
 
 def runtime_of(panel: dict) -> str | None:
-    """The runtime a panel is about when it only makes sense with that runtime deployed."""
+    """The runtime a panel is about when it only makes sense with that runtime deployed ("both":
+    a comparison that needs both runtimes deployed at once, as k8s/comparison does)."""
     text = " ".join(t["expr"] for t in panel["targets"])
-    if 'runtime="swoole"' in text:
-        return "swoole"  # the Swoole / FPM ratio needs both runtimes
-    if "swoole_" in text:
+    if 'runtime="swoole"' in text and 'runtime="fpm"' in text:
+        return "both"  # the Swoole / FPM ratio
+    if 'runtime="swoole"' in text or "swoole_" in text:
         return "swoole"
     if "php_fpm_pool" in text:
         return "fpm"
@@ -73,8 +75,10 @@ def runtime_of(panel: dict) -> str | None:
 
 
 def drive_traffic(app) -> None:
-    """Bounded traffic through the Ingress that touches every recorded code path."""
+    """Bounded traffic through the Ingress that touches every recorded code path (as a logged-in
+    user: the task and job routes need a session, docs/APP.md "Access matrix")."""
     with app.http() as http:
+        log_in_new_user(http, app.url, "Observability")
         # verify per request: requests lets REQUESTS_CA_BUNDLE override a session's CA
         kw = {"timeout": 10, "verify": http.verify, "headers": {"Accept": "application/json"}}
         for _ in range(TRAFFIC_REQUESTS):
