@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Deploy VERSION of the showcase to the current cluster without downtime (Demo 2):
-#   1. render the variant's kustomization with every app image at VERSION
+#   1. render the variant's kustomization with every app image at VERSION: `kustomize edit set
+#      image` on a temporary overlay (IMAGE_PREFIX/NAME when IMAGE_PREFIX is set)
 #   2. apply namespace, config, secrets, data stores and policies; wait for Redis and MariaDB
 #      (objects an earlier deploy applied that are no longer in the manifests are pruned, see
 #      Pruning below)
@@ -10,10 +11,18 @@
 #      with `kubectl rollout undo` and the script exits 3
 #   5. print the timings (and one machine-readable "deploy-timings:" line)
 #
-# Usage: scripts/deploy.sh VERSION [--variant fpm|swoole]
+# Usage: scripts/deploy.sh VERSION [--variant fpm|swoole] [--print-manifests | --print-images]
 #   VERSION            image tag of laravel-k8s-showcase/{fpm,nginx,worker,swoole} (a leading
 #                      "v" is dropped: v2.0.0 deploys the tag 2.0.0)
+#   --print-manifests  render only: print the manifests step 1 makes and exit (no cluster)
+#   --print-images     render only: print each image reference of those manifests, one a line
 # Settings (environment):
+#   IMAGE_PREFIX         repository prefix the cluster pulls from, e.g. REGISTRY/OWNER/REPO
+#                        (default: none = the local names laravel-k8s-showcase/*, as kind loads
+#                        them). Set, every laravel-k8s-showcase/NAME of the overlay becomes
+#                        IMAGE_PREFIX/NAME: the app images at VERSION, redis/mariadb with their tag
+#   KUSTOMIZE            kustomize binary (default: kustomize on PATH, else make setup's
+#                        $LKS_CACHE/bin/kustomize)
 #   KUBECTL              kubectl command (default: kubectl; honours KUBECONFIG)
 #   LKS_LOAD_IMAGE       command that loads a local image into the cluster, called as
 #                        `$LKS_LOAD_IMAGE IMAGE` before deploying (default: none = the cluster
@@ -61,6 +70,10 @@ LKS_CONFIG="${LKS_CONFIG:-}"
 LKS_DB_STORAGE="${LKS_DB_STORAGE:-pvc}"
 LKS_TLS_CERT="${LKS_TLS_CERT:-$LKS_CACHE/cluster/pki/ingress.crt}"
 LKS_TLS_KEY="${LKS_TLS_KEY:-$LKS_CACHE/cluster/pki/ingress.key}"
+IMAGE_PREFIX="${IMAGE_PREFIX:-}"
+KUSTOMIZE="${KUSTOMIZE:-$(command -v kustomize || echo "$LKS_CACHE/bin/kustomize")}"
+LOCAL_REPO=laravel-k8s-showcase
+APP_IMAGES=(fpm nginx worker swoole)  # tagged with VERSION; the others keep their tag
 NAMESPACE=laravel
 PART_OF="app.kubernetes.io/part-of=laravel-k8s-showcase"
 MANAGED_BY="app.kubernetes.io/managed-by=deploy.sh"
@@ -122,11 +135,6 @@ kind: Kustomization
 resources: ["$root/$variant"]
 components: [${components%, }]
 $config
-images:
-  - {name: laravel-k8s-showcase/fpm, newTag: "$tag"}
-  - {name: laravel-k8s-showcase/nginx, newTag: "$tag"}
-  - {name: laravel-k8s-showcase/worker, newTag: "$tag"}
-  - {name: laravel-k8s-showcase/swoole, newTag: "$tag"}
 patches:
   - target: {kind: Ingress}
     patch: '[{"op": "replace", "path": "/spec/ingressClassName", "value": "$LKS_INGRESS_CLASS"}]'
@@ -138,7 +146,27 @@ $host_patch
   - target: {labelSelector: "app.kubernetes.io/component!=config"}
     patch: '[{"op": "add", "path": "/metadata/labels/app.kubernetes.io~1managed-by", "value": "deploy.sh"}]'
 EOF
-  $KUBECTL kustomize "$WORKDIR"
+  set_images "$tag"
+  "$KUSTOMIZE" build "$WORKDIR"
+}
+
+# image references (one a line) in rendered manifests on stdin
+image_refs() { sed -n -E 's/^[[:space:]]*(- )?image:[[:space:]]*"?([^"[:space:]]+)"?.*/\2/p' | sort -u; }
+
+# set_images TAG: `kustomize edit set image` in $WORKDIR for every local image the overlay uses
+set_images() {
+  local tag="$1" ref name app
+  while read -r ref; do
+    [[ "$ref" == "$LOCAL_REPO"/* ]] || continue
+    name="${ref#"$LOCAL_REPO"/}"; name="${name%%[:@]*}"
+    app=""
+    [[ " ${APP_IMAGES[*]} " == *" $name "* ]] && app=":$tag"
+    if [ -n "$IMAGE_PREFIX" ]; then
+      (cd "$WORKDIR" && "$KUSTOMIZE" edit set image "$LOCAL_REPO/$name=$IMAGE_PREFIX/$name$app")
+    elif [ -n "$app" ]; then
+      (cd "$WORKDIR" && "$KUSTOMIZE" edit set image "$LOCAL_REPO/$name$app")
+    fi
+  done < <("$KUSTOMIZE" build "$WORKDIR" | image_refs)
 }
 
 # apply_pruned SELECTOR: apply the rendered objects matching SELECTOR and delete the objects of
@@ -218,11 +246,12 @@ run_migrations() {
 }
 
 main() {
-  local version="" variant=fpm
+  local version="" variant=fpm print=""
   while [ $# -gt 0 ]; do
     case "$1" in
       --variant) variant="${2:-}"; shift 2 ;;
       --variant=*) variant="${1#*=}"; shift ;;
+      --print-manifests|--print-images) print="${1#--print-}"; shift ;;
       -h|--help) usage; exit 0 ;;
       -*) die "unknown option $1 (see --help)" ;;
       *) [ -z "$version" ] || die "one VERSION only"; version="$1"; shift ;;
@@ -233,14 +262,24 @@ main() {
   local tag="${version#v}"
   [[ "$tag" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] || die "not a valid image tag: $tag"
   [ "$tag" != latest ] || die "refusing :latest (kubelet would always pull it)"
-  need "${KUBECTL%% *}" "make setup, or set KUBECTL"
+  [ -z "$IMAGE_PREFIX" ] || [[ "$IMAGE_PREFIX" =~ ^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$ ]] \
+    || die "IMAGE_PREFIX must be a lower-case repository path without a trailing slash, not '$IMAGE_PREFIX'"
+  [ -x "$KUSTOMIZE" ] || need "$KUSTOMIZE" "make setup installs kustomize, or set KUSTOMIZE"
   trap cleanup EXIT
+  if [ -n "$print" ]; then
+    MANIFESTS="$(mktemp)"
+    render "$variant" "$tag" >"$MANIFESTS" || die "kustomize could not render k8s/$variant"
+    if [ "$print" = images ]; then image_refs <"$MANIFESTS"; else cat "$MANIFESTS"; fi
+    return 0
+  fi
+  need "${KUBECTL%% *}" "make setup, or set KUBECTL"
 
   local t0 t image web=laravel-app images
   t0=$(now)
   log "deploy $variant $tag"
-  images=("laravel-k8s-showcase/$variant:$tag" "laravel-k8s-showcase/worker:$tag")
-  [ "$variant" != fpm ] || images+=("laravel-k8s-showcase/nginx:$tag")
+  local repo="${IMAGE_PREFIX:-$LOCAL_REPO}"
+  images=("$repo/$variant:$tag" "$repo/worker:$tag")
+  [ "$variant" != fpm ] || images+=("$repo/nginx:$tag")
   if [ -n "$LKS_LOAD_IMAGE" ]; then
     t=$(now)
     for image in "${images[@]}"; do

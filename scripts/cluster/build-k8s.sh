@@ -4,7 +4,10 @@
 # k8s.io/kubernetes is not meant to be required as a module: a wrapper module
 # requires it and replaces every k8s.io/* staging module with its v0.X release.
 # Output is cached outside the repo, keyed by version.
+# Online (LKS_PROFILE=online) the released binaries are downloaded and checked against their
+# published SHA-256 instead: nothing is compiled.
 #   K8S_VERSION   Kubernetes version (default v1.34.4)
+#   LKS_PROFILE   online = released binaries; anything else = go build (default)
 #   LKS_CACHE     cache root (default: scripts/lib/common.sh)
 # Prints the bin directory on stdout.
 set -o errexit -o nounset -o pipefail
@@ -15,12 +18,19 @@ K8S_VERSION="${K8S_VERSION:-v1.34.4}"
 BINARIES=(kubeadm kubelet kubectl kube-apiserver kube-controller-manager kube-scheduler kube-proxy)
 
 main() {
-  need go "install Go >= 1.24 (https://go.dev/dl) or Debian's golang-go"
   local out="$LKS_CACHE/k8s/$K8S_VERSION/bin" src="$LKS_CACHE/go-src/k8s-$K8S_VERSION" b missing=()
   for b in "${BINARIES[@]}"; do [ -x "$out/$b" ] || missing+=("$b"); done
   if [ "${#missing[@]}" -eq 0 ]; then
     log "kubernetes $K8S_VERSION binaries cached in $out"; echo "$out"; return 0
   fi
+  if [ "${LKS_PROFILE:-offline}" = online ]; then
+    local url="https://dl.k8s.io/release/$K8S_VERSION/bin/linux/amd64"
+    for b in "${missing[@]}"; do
+      "$(dirname "${BASH_SOURCE[0]}")/release-binary.sh" "$url/$b" "$url/$b.sha256" "$out/$b"
+    done
+    echo "$out"; return 0
+  fi
+  need go "install Go >= 1.24 (https://go.dev/dl) or Debian's golang-go"
   mkdir -p "$out" "$src"
   local staging minor="${K8S_VERSION#v1.}"; minor="v0.${minor}"
   staging=$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | jq -r .GoMod \

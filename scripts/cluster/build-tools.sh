@@ -7,6 +7,8 @@
 #   usage: build-tools.sh kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|all
 #   LKS_CACHE   cache root (default: scripts/lib/common.sh)
 #   GO_NICE     niceness of the compiler (default 10: the machine is shared)
+#   LKS_PROFILE online = kind is the released binary (checked against its published SHA-256),
+#               not compiled; the other tools only exist in the offline node image
 # Prints the directory holding the binary on stdout.
 set -o errexit -o nounset -o pipefail
 # shellcheck source=scripts/lib/common.sh
@@ -64,6 +66,12 @@ build_pause() {
 build_one() {
   case "$1" in
     kind)
+      if [ "${LKS_PROFILE:-offline}" = online ]; then
+        local out="$LKS_CACHE/go-tools/kind-$KIND_VERSION"
+        local url="https://github.com/kubernetes-sigs/kind/releases/download/$KIND_VERSION/kind-linux-amd64"
+        [ -x "$out/kind" ] || "$(dirname "${BASH_SOURCE[0]}")/release-binary.sh" "$url" "$url.sha256sum" "$out/kind"
+        echo "$out"; return 0
+      fi
       wrapper_build kind "$KIND_VERSION" sigs.k8s.io/kind sigs.k8s.io/kind kind "" ;;
     etcd)
       wrapper_build etcd "$ETCD_VERSION" go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3 etcd "" ;;
@@ -92,6 +100,7 @@ build_one() {
 
 main() {
   [ "$#" -eq 1 ] || die "usage: $0 kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|all"
+  if [ "$1" = kind ] && [ "${LKS_PROFILE:-offline}" = online ]; then build_one kind; return; fi
   need go "install Go >= 1.24 (https://go.dev/dl) or Debian's golang-go"
   need jq "apt-get install jq"
   if [ "$1" = all ]; then
