@@ -11,13 +11,11 @@ class MarkWorkerBusy
 {
     public function handle(object $event): void
     {
-        $app = $event->sandbox ?? $event->app;
-        $id = SwooleWorker::httpWorkerId($app);
-        $table = $id === null ? null : SwooleWorker::table($app, 'workers');
-        if ($table === null) {
+        $row = SwooleWorker::workersRow($event);
+        if ($row === null) {
             return;
         }
-        $key = (string) $id;
+        [$table, $key] = $row;
         $row = $table->get($key);
         if ($row === false || (int) $row['pid'] !== getmypid()) {
             $table->set($key, ['pid' => getmypid(), 'requests' => 0, 'busy_since' => 0.0,

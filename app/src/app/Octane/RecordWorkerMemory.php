@@ -13,13 +13,11 @@ class RecordWorkerMemory
 {
     public function handle(object $event): void
     {
-        $app = $event->sandbox ?? $event->app;
-        $id = SwooleWorker::httpWorkerId($app);
-        $table = $id === null ? null : SwooleWorker::table($app, 'workers');
-        if ($table === null) {
+        $row = SwooleWorker::workersRow($event);
+        if ($row === null) {
             return;
         }
-        $key = (string) $id;
+        [$table, $key] = $row;
         $table->set($key, [
             'pid' => getmypid(),
             'busy_since' => 0.0,

@@ -35,6 +35,21 @@ final class SwooleWorker
         return (int) $server->worker_id;
     }
 
+    /**
+     * This HTTP worker's key in the `workers` table and the table, or null outside an HTTP worker
+     * of a Swoole server (task workers, artisan, Octane's test worker).
+     *
+     * @return array{0: Table, 1: string}|null
+     */
+    public static function workersRow(object $event): ?array
+    {
+        $app = $event->sandbox ?? $event->app;
+        $id = self::httpWorkerId($app);
+        $table = $id === null ? null : self::table($app, 'workers');
+
+        return $table === null ? null : [$table, (string) $id];
+    }
+
     /** Resident set size of this process in bytes (/proc/self/statm), 0 where unreadable. */
     public static function rssBytes(): int
     {
