@@ -82,8 +82,13 @@ def soak(web, path: str, count: int) -> Soak:
 
 
 def one_worker(web_factory, max_requests: int, leak_route: bool):
-    return web_factory(env={"OCTANE_WORKERS": "1", "OCTANE_TASK_WORKERS": "1", "OCTANE_MAX_REQUESTS": str(max_requests),
-                            "OCTANE_TEST_LEAK_ROUTE": "true" if leak_route else "false"}, cpus="1", memory="512m")
+    env = {"OCTANE_WORKERS": "1", "OCTANE_TASK_WORKERS": "1", "OCTANE_MAX_REQUESTS": str(max_requests),
+           "OCTANE_TEST_LEAK_ROUTE": "true" if leak_route else "false"}
+    if leak_route:
+        # the route never exists in production (config/octane.php), and the tier runs the
+        # deployed environment (APP_ENV=production): this instance is a test one
+        env["APP_ENV"] = "testing"
+    return web_factory(env=env, cpus="1", memory="512m")
 
 
 @pytest.mark.criterion("swoole-memory-leak-prevention", variant="swoole")
