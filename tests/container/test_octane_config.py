@@ -20,7 +20,7 @@ def gauge(exposition: str, name: str) -> float:
     return float(values[0])
 
 
-@pytest.mark.criterion("octane-swoole-config")
+@pytest.mark.criterion("octane-swoole-config", variant="swoole")
 @pytest.mark.parametrize(("workers", "task_workers"), [(3, 2), (1, 1)], ids=["3-workers", "1-worker"])
 def test_the_swoole_server_runs_the_worker_counts_the_environment_sets(variant, web_factory, workers, task_workers):
     if variant != "swoole":

@@ -18,7 +18,7 @@ BUSY_LIMIT_S = 1
 HOLD_MS = 6000  # a CPU-bound request that keeps the other worker busy this long
 
 
-@pytest.mark.criterion("health-endpoints", "laravel-health-checks")
+@pytest.mark.criterion("health-endpoints", "laravel-health-checks", variant="swoole")
 def test_health_and_ready_report_the_swoole_workers_and_ready_fails_while_no_worker_is_idle(variant, web_factory):
     if variant != "swoole":
         pytest.skip("Swoole worker stats exist under Octane only; FPM's pool is on /metrics (php_fpm_pool_*)")
