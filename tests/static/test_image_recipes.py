@@ -286,9 +286,10 @@ def test_the_posix_sh_check_rejects_a_bash_script_copied_into_an_alpine_stage():
 
 
 # --- composer.json ------------------------------------------------------------------------------
-# the vendor namespaces the app may use -> the package that provides them. Laravel\Octane and
-# Swoole belong to the Swoole variant (its own helper's check); a namespace not listed fails.
+# the vendor namespaces the app may use -> the package that provides them (Swoole\ is the
+# extension's, not a package); a namespace not listed fails.
 NAMESPACE_PACKAGES = {
+    "Laravel\\Octane": "laravel/octane",
     "Illuminate": "laravel/framework",
     "Monolog": "monolog/monolog",
     "Symfony\\Component\\HttpFoundation": "symfony/http-foundation",
@@ -299,7 +300,7 @@ NAMESPACE_PACKAGES = {
     "Mockery": "mockery/mockery",
     "Faker": "fakerphp/faker",
 }
-SWOOLE_NAMESPACES = ("Laravel\\Octane", "Swoole")
+SWOOLE_NAMESPACES = ("Swoole",)
 DEV_DIRS = ("tests",)
 
 
@@ -319,7 +320,7 @@ def composer_coverage_problems(src: Path, composer: dict) -> list[str]:
     problems = []
     for name, files in sorted(used_namespaces(src).items()):
         if "\\" not in name or name.startswith(own) or name.startswith(SWOOLE_NAMESPACES):
-            continue  # a global class (PHP's own or an extension's), the app's own, the Swoole variant's
+            continue  # a global class (PHP's own or an extension's), the app's own, ext-swoole's
         package = next((p for ns, p in NAMESPACE_PACKAGES.items() if name == ns or name.startswith(ns + "\\")), None)
         dev_only = all(f.split("/")[0] in DEV_DIRS for f in files)
         if package is None:
@@ -390,3 +391,47 @@ def test_composer_validate_strict_rejects_a_composer_json_without_a_license_and_
     problems = composer_validate(bad)
     assert any("license" in p.lower() for p in problems), problems
     assert any("require.laravel/framework : unbound version constraints" in p for p in problems), problems
+
+
+def test_the_composer_coverage_rejects_octane_only_suggested():
+    """Issue #11 item 4: Octane only under `suggest` left the online Swoole image without octane:start."""
+    composer = json.loads(COMPOSER_JSON.read_text())
+    composer.setdefault("suggest", {})["laravel/octane"] = composer["require"].pop("laravel/octane")
+    problems = composer_coverage_problems(APP / "src", composer)
+    assert any(p.startswith("Laravel\\Octane\\") and "laravel/octane is not a direct requirement" in p for p in problems), problems
+
+
+# --- Composer in the Alpine flavour (issue #11 item 2) -------------------------------------------
+def composer_platform_problems(dockerfile: Path, final_target: str) -> list[str]:
+    """Composer runs in an image without the app's PHP extensions (the official composer image):
+    every `composer install` must ignore the platform, and the final stage, which has the
+    extensions, must check it (`composer check-platform-reqs`)."""
+    _, stages = parse(dockerfile)
+    problems = []
+    for stage in stages:
+        for op, rest in stage.instructions:
+            if op == "RUN" and re.search(r"\bcomposer\s+install\b", rest) and "--ignore-platform-req" not in rest:
+                problems.append(f"stage {stage.name or stage.base}: composer install without --ignore-platform-reqs")
+    final = next((s for s in stages if s.name == final_target), None)
+    if final is None:
+        return [*problems, f"no stage {final_target}"]
+    if not any(op == "RUN" and "check-platform-reqs" in rest for op, rest in final.instructions):
+        problems.append(f"stage {final_target}: never runs composer check-platform-reqs")
+    return problems
+
+
+@pytest.mark.criterion("alpine-images", "dockerfile-multistage")
+def test_the_alpine_recipe_installs_with_composer_ignoring_the_platform_and_checks_it_in_the_final_stage():
+    assert composer_platform_problems(APP / "Dockerfile.fpm", "fpm") == []
+
+
+def test_the_composer_platform_check_rejects_a_plain_install_and_a_final_stage_without_the_check(tmp_path):
+    broken = tmp_path / "Dockerfile"
+    broken.write_text(
+        "FROM composer:2 AS vendor\nRUN composer install --no-dev\n"
+        "FROM php:8.4-fpm-alpine AS fpm\nCOPY --from=vendor /app /app\n"
+    )
+    assert composer_platform_problems(broken, "fpm") == [
+        "stage vendor: composer install without --ignore-platform-reqs",
+        "stage fpm: never runs composer check-platform-reqs",
+    ]
