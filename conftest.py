@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 
 pytest_plugins = [
-    "fixtures.acceptance",
-    "fixtures.capabilities",
-    "fixtures.artifacts",
+    "plugins.acceptance",
+    "plugins.capabilities",
+    "plugins.artifacts",
     "fixtures.php_app",
     "fixtures.redis",
     "fixtures.database",
@@ -85,7 +85,9 @@ def _tier(item: pytest.Item) -> str | None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     untiered = [i.nodeid for i in items if _tier(i) is None]
     if untiered:
-        raise pytest.UsageError("tests without a tier marker (static/app/container/k8s): " + ", ".join(untiered))
+        raise pytest.UsageError(
+            "tests without a tier marker (static/app/container/k8s): " + ", ".join(untiered)
+        )
     markexpr = config.option.markexpr or ""
     if not markexpr:
         # slow tiers are opt-in: without -m only static and app run

@@ -61,7 +61,10 @@ def markdown(summary: dict, meta: dict) -> str:
             f"{s['rps_per_cpu']:.0f} | {s['requests']} | {s['errors']} |"
         )
     if "ratio" in summary:
-        lines += ["", f"Swoole / FPM throughput per CPU: **{summary['ratio']['swoole_vs_fpm_rps_per_cpu']:.2f}x**"]
+        lines += [
+            "",
+            f"Swoole / FPM throughput per CPU: **{summary['ratio']['swoole_vs_fpm_rps_per_cpu']:.2f}x**",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -71,8 +74,10 @@ def svg(summary: dict) -> str:
     colours = {"fpm": "#4c72b0", "swoole": "#dd8452"}
     width, height, pad = 640, 320, 50
     panels = [("throughput (rps)", "rps"), ("p95 latency (ms)", "p95_ms")]
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
-             '<rect width="100%" height="100%" fill="white"/>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
+        '<rect width="100%" height="100%" fill="white"/>',
+    ]
     panel_w = (width - pad) / len(panels)
     for i, (title, key) in enumerate(panels):
         x0 = pad / 2 + i * panel_w
@@ -84,9 +89,15 @@ def svg(summary: dict) -> str:
             h = (height - 2 * pad) * value / top
             x = x0 + 20 + j * bar_w
             y = height - pad - h
-            parts.append(f'<rect x="{x:.0f}" y="{y:.0f}" width="{bar_w - 10:.0f}" height="{h:.0f}" fill="{colours[v]}"/>')
-            parts.append(f'<text x="{x + (bar_w - 10) / 2:.0f}" y="{y - 4:.0f}" text-anchor="middle">{value:.0f}</text>')
-            parts.append(f'<text x="{x + (bar_w - 10) / 2:.0f}" y="{height - pad + 16:.0f}" text-anchor="middle">{v}</text>')
+            parts.append(
+                f'<rect x="{x:.0f}" y="{y:.0f}" width="{bar_w - 10:.0f}" height="{h:.0f}" fill="{colours[v]}"/>'
+            )
+            parts.append(
+                f'<text x="{x + (bar_w - 10) / 2:.0f}" y="{y - 4:.0f}" text-anchor="middle">{value:.0f}</text>'
+            )
+            parts.append(
+                f'<text x="{x + (bar_w - 10) / 2:.0f}" y="{height - pad + 16:.0f}" text-anchor="middle">{v}</text>'
+            )
     skipped = [f"{v}: {summary[v]['skipped']}" for v in ("fpm", "swoole") if "skipped" in summary.get(v, {})]
     for k, text in enumerate(skipped):
         parts.append(f'<text x="10" y="{height - 12 - 14 * k}" fill="#888">{text}</text>')
@@ -108,7 +119,9 @@ def main(argv: list[str]) -> int:
         return 1
     summary = summarize(rows)
     outdir.mkdir(parents=True, exist_ok=True)
-    (outdir / "results.json").write_text(json.dumps({"meta": meta, "summary": summary, "rounds": rows}, indent=2) + "\n")
+    (outdir / "results.json").write_text(
+        json.dumps({"meta": meta, "summary": summary, "rounds": rows}, indent=2) + "\n"
+    )
     (outdir / "results.md").write_text(markdown(summary, meta))
     (outdir / "results.svg").write_text(svg(summary))
     print((outdir / "results.md").read_text(), end="")

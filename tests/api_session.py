@@ -20,8 +20,12 @@ PASSWORD = "correct horse battery"
 def log_in_new_user(http: requests.Session, url: Callable[[str], str], name: str = "API Tester") -> dict:
     """Register a fresh user with `http` (logged in by the registration); return its `data`."""
     email = f"{name.lower().replace(' ', '-')}-{uuid.uuid4().hex[:12]}@example.test"
-    reply = http.post(url("/api/auth/register"), json={"name": name, "email": email, "password": PASSWORD},
-                      headers=JSON, timeout=15)
+    reply = http.post(
+        url("/api/auth/register"),
+        json={"name": name, "email": email, "password": PASSWORD},
+        headers=JSON,
+        timeout=15,
+    )
     assert reply.status_code == 201, f"register {email}: {reply.status_code} {reply.text[:300]}"
     http.headers["X-CSRF-TOKEN"] = reply.json()["meta"]["csrf_token"]
     return reply.json()["data"] | {"password": PASSWORD}

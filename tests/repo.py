@@ -23,7 +23,9 @@ def repo_files() -> list[Path]:
 
 
 def files_matching(*suffixes: str, names: tuple[str, ...] = ()) -> list[Path]:
-    return [p for p in repo_files() if p.name.endswith(suffixes) or p.name in names or p.name.startswith(names)]
+    return [
+        p for p in repo_files() if p.name.endswith(suffixes) or p.name in names or p.name.startswith(names)
+    ]
 
 
 def shell_scripts() -> list[Path]:

@@ -126,7 +126,9 @@ def query_var(name: str, label: str, query: str, multi: bool) -> dict:
     return var
 
 
-def dashboard(uid: str, title: str, description: str, tags: list[str], variables: list[dict], board: Board) -> dict:
+def dashboard(
+    uid: str, title: str, description: str, tags: list[str], variables: list[dict], board: Board
+) -> dict:
     return {
         "uid": uid,
         "title": title,
@@ -152,7 +154,10 @@ def namespace_var() -> dict:
 
 def pod_var(runtime: str) -> dict:
     return query_var(
-        "pod", "Pod", f'label_values(app_info{{namespace="$namespace", runtime="{runtime}"}}, pod)', multi=True
+        "pod",
+        "Pod",
+        f'label_values(app_info{{namespace="$namespace", runtime="{runtime}"}}, pod)',
+        multi=True,
     )
 
 
@@ -189,7 +194,10 @@ def opcache_panels(b: Board) -> None:
     b.panel(
         "OPcache hit rate",
         "opcache_statistics_hit_rate per pod (ratio since start); alert below 95%.",
-        [(f"opcache_statistics_hit_rate{{{SEL}}}", "{{pod}}"), (f"opcache_enabled{{{SEL}}}", "{{pod}} enabled")],
+        [
+            (f"opcache_statistics_hit_rate{{{SEL}}}", "{{pod}}"),
+            (f"opcache_enabled{{{SEL}}}", "{{pod}} enabled"),
+        ],
         unit="percentunit",
         minimum=0,
     )
@@ -241,7 +249,10 @@ def resource_panels(b: Board) -> None:
         "Memory by container and limit",
         "Working set per container against its memory limit.",
         [
-            (f"sum by (pod, container) (container_memory_working_set_bytes{{{CADVISOR}}})", "{{pod}} {{container}}"),
+            (
+                f"sum by (pod, container) (container_memory_working_set_bytes{{{CADVISOR}}})",
+                "{{pod}} {{container}}",
+            ),
             (
                 f"sum by (pod, container) (container_spec_memory_limit_bytes{{{CADVISOR}}} > 0)",
                 "{{pod}} {{container}} limit",
@@ -317,7 +328,12 @@ def fpm_dashboard() -> dict:
     b.panel(
         "Pool saturation",
         "Active / pm.max_children per pod; PHPFPMPoolSaturation pages above 90% for 5 minutes.",
-        [(f"php_fpm_pool_processes_active{{{SEL}}} / php_fpm_pool_processes_max{{{SEL}}}", "{{pod}} {{pool}}")],
+        [
+            (
+                f"php_fpm_pool_processes_active{{{SEL}}} / php_fpm_pool_processes_max{{{SEL}}}",
+                "{{pod}} {{pool}}",
+            )
+        ],
         unit="percentunit",
         minimum=0,
     )
@@ -339,7 +355,10 @@ def fpm_dashboard() -> dict:
         "Requests slower than request_slowlog_timeout, and connections accepted, per second.",
         [
             (f"rate(php_fpm_pool_slow_requests_total{{{SEL}}}[$__rate_interval])", "{{pod}} slow/s"),
-            (f"rate(php_fpm_pool_accepted_connections_total{{{SEL}}}[$__rate_interval])", "{{pod}} accepted/s"),
+            (
+                f"rate(php_fpm_pool_accepted_connections_total{{{SEL}}}[$__rate_interval])",
+                "{{pod}} accepted/s",
+            ),
         ],
         unit="reqps",
     )

@@ -16,7 +16,7 @@ import uuid
 
 import pytest
 
-from fixtures.capabilities import require_tool
+from plugins.capabilities import require_tool
 
 pytestmark = pytest.mark.app
 
@@ -44,8 +44,13 @@ def test_promtool_accepts_a_real_metrics_scrape_from_the_fpm_pool(fpm_app):
         fh.write(body)
         fh.flush()
         with open(fh.name) as stdin:
-            check = subprocess.run([require_tool("promtool"), "check", "metrics"], stdin=stdin,
-                                   capture_output=True, text=True, timeout=30)
+            check = subprocess.run(
+                [require_tool("promtool"), "check", "metrics"],
+                stdin=stdin,
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
     assert check.returncode == 0, f"promtool check metrics:\n{check.stdout}{check.stderr}"
     values = _series(body)
     assert values['http_requests_total{method="GET",route="api/ping",status="200"}'] >= 2
@@ -59,7 +64,9 @@ def test_promtool_accepts_a_real_metrics_scrape_from_the_fpm_pool(fpm_app):
     assert values['php_fpm_pool_processes_max{pool="www"}'] >= 2
     pool = {k: values[f'php_fpm_pool_processes_{k}{{pool="www"}}'] for k in ("total", "active", "idle")}
     assert pool["total"] >= 1
-    assert pool["active"] + pool["idle"] == pool["total"]  # FPM's scoreboard (the master updates it each second)
+    assert (
+        pool["active"] + pool["idle"] == pool["total"]
+    )  # FPM's scoreboard (the master updates it each second)
     assert values['php_fpm_pool_accepted_connections_total{pool="www"}'] >= 6
     version = fpm_app.fpm.image.rsplit(":", 1)[1]
     assert values[f'app_info{{runtime="fpm",version="{version}"}}'] == 1
@@ -69,7 +76,10 @@ def _logged_in(fpm_app) -> dict[str, str]:
     """Headers of a freshly registered user's requests: its session cookie and its CSRF token."""
     email = f"fpm-{uuid.uuid4().hex[:12]}@example.test"
     status, headers, body = fpm_app.request(
-        "POST", "/api/auth/register", {"name": "FPM Tester", "email": email, "password": "correct horse battery"})
+        "POST",
+        "/api/auth/register",
+        {"name": "FPM Tester", "email": email, "password": "correct horse battery"},
+    )
     assert status == 201, body
     cookies = [line.split(";", 1)[0] for line in headers.get("set-cookie", "").splitlines()]
     session = [c for c in cookies if c.startswith("lks_session=")]
@@ -109,7 +119,9 @@ def test_a_job_dispatched_through_the_api_is_processed_by_the_separate_queue_wor
 @pytest.mark.criterion("queue-redis")
 def test_a_job_that_keeps_failing_is_retried_with_backoff_then_recorded_as_failed(fpm_app):
     user = _logged_in(fpm_app)
-    status, _, body = fpm_app.request("POST", "/api/jobs", {"numbers": [1], "fail_attempts": 10}, headers=user)
+    status, _, body = fpm_app.request(
+        "POST", "/api/jobs", {"numbers": [1], "fail_attempts": 10}, headers=user
+    )
     assert status == 202, body
     job_id = json.loads(body)["data"]["id"]
 
@@ -118,6 +130,11 @@ def test_a_job_that_keeps_failing_is_retried_with_backoff_then_recorded_as_faile
     assert data["status"] == "failed"
     assert data["attempts"] == 3
     _, _, metrics = fpm_app.request("GET", "/metrics")
-    assert _series(metrics)['laravel_queue_jobs_failed_total{job="App\\\\Jobs\\\\GenerateReport",queue="default"}'] >= 1
+    assert (
+        _series(metrics)[
+            'laravel_queue_jobs_failed_total{job="App\\\\Jobs\\\\GenerateReport",queue="default"}'
+        ]
+        >= 1
+    )
     count = fpm_app.worker.exec("php", "artisan", "queue:failed").stdout
     assert job_id in count or "GenerateReport" in count

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures.capabilities import SWOOLE_OFFLINE_REASON
+from plugins.capabilities import SWOOLE_OFFLINE_REASON
 
 pytestmark = pytest.mark.app
 
@@ -25,8 +25,12 @@ CRITERIA = [
 ]
 
 
-@pytest.mark.parametrize("criterion", [pytest.param(c, marks=pytest.mark.criterion(c), id=c) for c in CRITERIA])
-def test_the_phpunit_group_of_the_criterion_ran_and_passed_against_real_redis_and_mariadb(phpunit_run, criterion):
+@pytest.mark.parametrize(
+    "criterion", [pytest.param(c, marks=pytest.mark.criterion(c), id=c) for c in CRITERIA]
+)
+def test_the_phpunit_group_of_the_criterion_ran_and_passed_against_real_redis_and_mariadb(
+    phpunit_run, criterion
+):
     tests = phpunit_run.group(criterion)
     assert tests, f"no PHPUnit test carries #[Group('{criterion}')]"
     not_passed = {t: o for t, o in tests.items() if o[0] != "passed"}
@@ -46,9 +50,16 @@ def test_the_whole_phpunit_suite_passes(phpunit_run):
 SWOOLE_GROUPS = ("swoole-metrics", "swoole-memory-leak-prevention")
 
 
-@pytest.mark.parametrize("group", [pytest.param(g, marks=pytest.mark.criterion(g, variant="swoole"), id=g)
-                                   for g in (*SWOOLE_GROUPS, "octane-swoole-config")])
-def test_the_swoole_phpunit_group_passes_in_the_php_test_image_with_swoole_and_octane(swoole_phpunit_run, group):
+@pytest.mark.parametrize(
+    "group",
+    [
+        pytest.param(g, marks=pytest.mark.criterion(g, variant="swoole"), id=g)
+        for g in (*SWOOLE_GROUPS, "octane-swoole-config")
+    ],
+)
+def test_the_swoole_phpunit_group_passes_in_the_php_test_image_with_swoole_and_octane(
+    swoole_phpunit_run, group
+):
     # runs wherever laravel-k8s-showcase/php-test-swoole exists (the fixture skips with the offline reason elsewhere)
     tests = swoole_phpunit_run.group(group)
     assert tests, f"no PHPUnit test carries #[Group('{group}')]"
@@ -58,7 +69,9 @@ def test_the_swoole_phpunit_group_passes_in_the_php_test_image_with_swoole_and_o
 
 
 @pytest.mark.parametrize("group", SWOOLE_GROUPS)
-def test_the_swoole_groups_skip_with_exactly_the_offline_reason_in_the_image_without_swoole(phpunit_run, group):
+def test_the_swoole_groups_skip_with_exactly_the_offline_reason_in_the_image_without_swoole(
+    phpunit_run, group
+):
     # the FPM php-test image has no ext-swoole: never a failure there, never another reason
     tests = phpunit_run.group(group)
     assert tests, f"no PHPUnit test carries #[Group('{group}')]"

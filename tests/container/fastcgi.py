@@ -19,8 +19,17 @@ def fastcgi(fpm: Container, script: str, query: str = "", timeout: int = 20) -> 
         "SERVER_PROTOCOL": "HTTP/1.1",
         "REMOTE_ADDR": "127.0.0.1",
     }
-    out = fpm.exec("env", *[f"{k}={v}" for k, v in env.items()], "timeout", str(timeout),
-                   "cgi-fcgi", "-bind", "-connect", "127.0.0.1:9000", timeout=timeout + 10).stdout
+    out = fpm.exec(
+        "env",
+        *[f"{k}={v}" for k, v in env.items()],
+        "timeout",
+        str(timeout),
+        "cgi-fcgi",
+        "-bind",
+        "-connect",
+        "127.0.0.1:9000",
+        timeout=timeout + 10,
+    ).stdout
     head, _, body = out.replace("\r\n", "\n").partition("\n\n")
     status = 200
     for line in head.splitlines():
@@ -52,8 +61,13 @@ def fpm_effective_config(fpm: Container) -> dict[str, str]:
     """`php-fpm -tt` through the image's entrypoint inside the running container: the same env and
     cgroup limits, so the same sizing the running master got. (PID 1's /proc environ cannot be read
     back: FPM's process title overwrites it.)"""
-    out = fpm.exec("sh", "-c", 'PHP_FPM_LOG_LEVEL=notice APP_CONFIG_CACHE=false app-entrypoint '
-                   '"$(command -v php-fpm8.4 || command -v php-fpm)" -tt 2>&1', check=False).stdout
+    out = fpm.exec(
+        "sh",
+        "-c",
+        "PHP_FPM_LOG_LEVEL=notice APP_CONFIG_CACHE=false app-entrypoint "
+        '"$(command -v php-fpm8.4 || command -v php-fpm)" -tt 2>&1',
+        check=False,
+    ).stdout
     config: dict[str, str] = {}
     for line in out.splitlines():
         # "[30-Nov-2026 11:30:00] NOTICE: \tpm.max_children = 6"

@@ -39,7 +39,9 @@ def call(http: requests.Session, web, method: str, path: str, body: dict | None)
 
 
 @pytest.mark.criterion("auth-redis-sessions", "api-crud")
-def test_every_route_answers_the_guest_the_owner_and_another_user_as_the_access_matrix_says(web, redis_server):
+def test_every_route_answers_the_guest_the_owner_and_another_user_as_the_access_matrix_says(
+    web, redis_server
+):
     guest, owner, other = requests.Session(), requests.Session(), requests.Session()
     me = log_in_new_user(owner, web.url, "Matrix Owner")
     them = log_in_new_user(other, web.url, "Matrix Other")
@@ -54,10 +56,16 @@ def test_every_route_answers_the_guest_the_owner_and_another_user_as_the_access_
     wrong = []
     for method, template, body, *expected in MATRIX:
         path = template.format(**ids)
-        for who, http, status in (("guest", guest, expected[0]), ("other", other, expected[2]), ("owner", owner, expected[1])):
+        for who, http, status in (
+            ("guest", guest, expected[0]),
+            ("other", other, expected[2]),
+            ("owner", owner, expected[1]),
+        ):
             reply = call(http, web, method, path, body)
             if reply.status_code != status:
-                wrong.append(f"{method} {path} as {who}: {reply.status_code}, expected {status}: {reply.text[:200]}")
+                wrong.append(
+                    f"{method} {path} as {who}: {reply.status_code}, expected {status}: {reply.text[:200]}"
+                )
                 continue
             if status == 204:
                 continue
@@ -90,15 +98,26 @@ def test_a_logged_in_write_needs_the_csrf_token_and_the_xsrf_cookie_pair_supplie
     forged = call(browser, web, "POST", "/api/tasks", {"title": "Forged with the cookie alone"})
     assert forged.status_code == 419, forged.text
     assert "message" in forged.json()
-    wrong = browser.post(web.url("/api/tasks"), json={"title": "Forged"}, headers={**JSON, "X-XSRF-TOKEN": "nope"}, timeout=15)
+    wrong = browser.post(
+        web.url("/api/tasks"), json={"title": "Forged"}, headers={**JSON, "X-XSRF-TOKEN": "nope"}, timeout=15
+    )
     assert wrong.status_code == 419, wrong.text
 
     # what axios does: echo the XSRF-TOKEN cookie (URL-encoded in the jar) in X-XSRF-TOKEN
     xsrf = unquote(browser.cookies["XSRF-TOKEN"])
-    echoed = browser.post(web.url("/api/tasks"), json={"title": "Sent like axios"}, headers={**JSON, "X-XSRF-TOKEN": xsrf}, timeout=15)
+    echoed = browser.post(
+        web.url("/api/tasks"),
+        json={"title": "Sent like axios"},
+        headers={**JSON, "X-XSRF-TOKEN": xsrf},
+        timeout=15,
+    )
     assert echoed.status_code == 201, echoed.text
-    plain = browser.post(web.url("/api/tasks"), json={"title": "Sent with the plain token"},
-                         headers={**JSON, "X-CSRF-TOKEN": plain_token}, timeout=15)
+    plain = browser.post(
+        web.url("/api/tasks"),
+        json={"title": "Sent with the plain token"},
+        headers={**JSON, "X-CSRF-TOKEN": plain_token},
+        timeout=15,
+    )
     assert plain.status_code == 201, plain.text
     titles = {t["title"] for t in call(browser, web, "GET", "/api/tasks", None).json()["data"]}
     assert titles == {"Sent like axios", "Sent with the plain token"}
@@ -106,8 +125,12 @@ def test_a_logged_in_write_needs_the_csrf_token_and_the_xsrf_cookie_pair_supplie
 
 @pytest.mark.criterion("auth-redis-sessions")
 def test_the_session_cookies_keep_samesite_lax_and_are_not_secure_over_the_plain_http_of_this_tier(web):
-    reply = requests.post(web.url("/api/auth/login"), json={"email": "nobody@example.test", "password": "wrong-password"},
-                          headers=JSON, timeout=15)
+    reply = requests.post(
+        web.url("/api/auth/login"),
+        json={"email": "nobody@example.test", "password": "wrong-password"},
+        headers=JSON,
+        timeout=15,
+    )
     cookies = {c.split("=", 1)[0]: c.lower() for c in reply.raw.headers.getlist("Set-Cookie")}
     assert set(cookies) >= {"lks_session", "XSRF-TOKEN"}, cookies
     for line in cookies.values():
@@ -118,12 +141,16 @@ def test_the_session_cookies_keep_samesite_lax_and_are_not_secure_over_the_plain
 
 
 @pytest.mark.criterion("fpm-container-config")
-def test_the_fpm_status_and_ping_pages_are_404_json_outside_and_served_only_on_the_pods_loopback(variant, web):
+def test_the_fpm_status_and_ping_pages_are_404_json_outside_and_served_only_on_the_pods_loopback(
+    variant, web
+):
     fpm_only(variant)
     for path in ("/fpm-status", "/fpm-ping", "/fpm-status?json&full"):
         reply = web.get(path)
         assert reply.status_code == 404, f"{path}: {reply.status_code} {reply.text[:200]}"
-        assert reply.headers["Content-Type"].startswith("application/json"), f"{path}: {reply.headers['Content-Type']}"
+        assert reply.headers["Content-Type"].startswith("application/json"), (
+            f"{path}: {reply.headers['Content-Type']}"
+        )
         assert "message" in reply.json()
         assert "pool" not in reply.text
         assert "pong" not in reply.text
@@ -143,9 +170,12 @@ def test_the_fpm_status_and_ping_pages_are_404_json_outside_and_served_only_on_t
 @pytest.mark.criterion("metrics-collected")
 def test_metrics_answers_a_direct_scrape_but_not_a_request_forwarded_by_a_proxy(web):
     assert web.get("/metrics").status_code == 200
-    for header in ({"X-Forwarded-Proto": "https"}, {"X-Forwarded-Host": "localhost"}, {"Forwarded": "proto=https"}):
+    for header in (
+        {"X-Forwarded-Proto": "https"},
+        {"X-Forwarded-Host": "localhost"},
+        {"Forwarded": "proto=https"},
+    ):
         reply = web.get("/metrics", headers=header)
         assert reply.status_code == 404, f"{header}: {reply.status_code}"
         assert "message" in reply.json()
         assert "http_requests_total" not in reply.text
-

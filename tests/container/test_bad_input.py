@@ -21,7 +21,9 @@ def test_oversize_malformed_unknown_and_wrong_method_requests_get_json_errors(we
     ]
     for method, path, body, expected in cases:
         response = requests.request(method, web.url(path), data=body, headers=JSON, timeout=15)
-        assert response.status_code == expected, f"{method} {path}: {response.status_code} {response.text[:200]}"
+        assert response.status_code == expected, (
+            f"{method} {path}: {response.status_code} {response.text[:200]}"
+        )
         assert response.headers["Content-Type"].startswith("application/json"), f"{method} {path}"
         assert "message" in response.json(), f"{method} {path}: {response.text[:200]}"
         assert response.headers.get("X-Request-Id"), f"{method} {path}: no request id"

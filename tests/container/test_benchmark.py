@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.capabilities import SWOOLE_OFFLINE_REASON
+from plugins.capabilities import SWOOLE_OFFLINE_REASON
 from tests.repo import ROOT
 
 pytestmark = [pytest.mark.container, pytest.mark.slow]
@@ -18,7 +18,9 @@ pytestmark = [pytest.mark.container, pytest.mark.slow]
 def compare(out: Path, **settings: str) -> tuple[Path, dict]:
     """benchmarks/compare.sh with `settings` (BENCH_*), results in `out`; its summary."""
     env = os.environ | {"BENCH_OUT": str(out)} | settings
-    proc = subprocess.run([str(ROOT / "benchmarks" / "compare.sh")], capture_output=True, text=True, env=env, timeout=900)
+    proc = subprocess.run(
+        [str(ROOT / "benchmarks" / "compare.sh")], capture_output=True, text=True, env=env, timeout=900
+    )
     if proc.returncode != 0:
         pytest.fail(f"benchmarks/compare.sh failed:\n{proc.stderr[-3000:]}", pytrace=False)
     return out, json.loads((out / "results.json").read_text())["summary"]
@@ -27,7 +29,9 @@ def compare(out: Path, **settings: str) -> tuple[Path, dict]:
 @pytest.fixture(scope="module")
 def benchmark(app_images, tmp_path_factory) -> tuple[Path, dict]:
     """benchmarks/compare.sh once, bounded: 2 interleaved rounds of 1,600 requests per runtime."""
-    return compare(tmp_path_factory.mktemp("bench"), BENCH_REQUESTS="1600", BENCH_ROUNDS="2", BENCH_CONCURRENCY="16")
+    return compare(
+        tmp_path_factory.mktemp("bench"), BENCH_REQUESTS="1600", BENCH_ROUNDS="2", BENCH_CONCURRENCY="16"
+    )
 
 
 @pytest.mark.criterion("perf-fpm-p95")
@@ -62,8 +66,9 @@ def test_compare_sh_puts_swoole_beside_fpm_with_a_throughput_per_cpu_ratio(bench
 @pytest.mark.criterion("auth-redis-sessions")
 def test_compare_sh_benchmarks_a_route_that_needs_a_session_as_a_logged_in_user(app_images, tmp_path):
     # /api/tasks answers 401 to a guest: every request would count as an error without the login
-    out, summary = compare(tmp_path, BENCH_ENDPOINT="/api/tasks", BENCH_REQUESTS="200", BENCH_ROUNDS="1",
-                           BENCH_CONCURRENCY="8")
+    out, summary = compare(
+        tmp_path, BENCH_ENDPOINT="/api/tasks", BENCH_REQUESTS="200", BENCH_ROUNDS="1", BENCH_CONCURRENCY="8"
+    )
     fpm = summary["fpm"]
     assert fpm["errors"] == 0, f"{fpm['errors']} of {fpm['requests']} requests to /api/tasks failed"
     statuses = [json.loads(line).get("status") for line in (out / "rounds.jsonl").read_text().splitlines()]

@@ -21,15 +21,18 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from fixtures.artifacts import failed
-from fixtures.php_app import ROOT, app_version, docker
+from fixtures.php_app import docker
 from fixtures.web import free_port
+from plugins.artifacts import failed
+from suite.project import ROOT, app_version
 
 pytestmark = pytest.mark.container
 
 COMPOSE_FILE = ROOT / "app" / "docker-compose.yml"
-NO_COMPOSE_REASON = ("docker compose: neither the compose plugin (`docker compose version`) nor Debian's "
-                     "docker-compose package is installed (scripts/setup.sh installs the package)")
+NO_COMPOSE_REASON = (
+    "docker compose: neither the compose plugin (`docker compose version`) nor Debian's "
+    "docker-compose package is installed (scripts/setup.sh installs the package)"
+)
 # the long-running services: each has a HEALTHCHECK (the worker its heartbeat); migrate is one-shot
 WANT = {"redis": "healthy", "db": "healthy", "fpm": "healthy", "nginx": "healthy", "worker": "healthy"}
 UP_TIMEOUT_S = 1500  # builds every image (layer cache warm: about a minute; cold: several)
@@ -54,11 +57,19 @@ class Stack:
     port: int
 
     def run(self, *args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess:
-        proc = subprocess.run([*self.cmd, "-f", str(COMPOSE_FILE), *args], capture_output=True, text=True,
-                              timeout=timeout, env=self.env, cwd=ROOT / "app")
+        proc = subprocess.run(
+            [*self.cmd, "-f", str(COMPOSE_FILE), *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=self.env,
+            cwd=ROOT / "app",
+        )
         if check and proc.returncode != 0:
-            pytest.fail(f"{' '.join(self.cmd)} {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}",
-                        pytrace=False)
+            pytest.fail(
+                f"{' '.join(self.cmd)} {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}",
+                pytrace=False,
+            )
         return proc
 
     def container(self, service: str) -> dict:
@@ -78,11 +89,19 @@ def compose_stack(capabilities, docker_engine, artifacts_dir, request) -> Iterat
         pytest.skip(NO_COMPOSE_REASON)
     project = f"lkscompose{uuid.uuid4().hex[:8]}"
     prefix = f"lks-compose-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "COMPOSE_PROJECT_NAME": project, "IMAGE_PREFIX": prefix, "APP_VERSION": app_version(),
-           "FORWARD_FPM_PORT": str(free_port()), "DOCKER_BUILDKIT": "0", "COMPOSE_DOCKER_CLI_BUILD": "0"}
+    env = {
+        **os.environ,
+        "COMPOSE_PROJECT_NAME": project,
+        "IMAGE_PREFIX": prefix,
+        "APP_VERSION": app_version(),
+        "FORWARD_FPM_PORT": str(free_port()),
+        "DOCKER_BUILDKIT": "0",
+        "COMPOSE_DOCKER_CLI_BUILD": "0",
+    }
     if capabilities.offline:
-        env["BASE_IMAGE"] = subprocess.run([str(ROOT / "scripts" / "base-image.sh")], capture_output=True, text=True,
-                                           check=True, timeout=900).stdout.strip()
+        env["BASE_IMAGE"] = subprocess.run(
+            [str(ROOT / "scripts" / "base-image.sh")], capture_output=True, text=True, check=True, timeout=900
+        ).stdout.strip()
     else:
         env.pop("BASE_IMAGE", None)
     stack = Stack(cmd=cmd, env=env, port=int(env["FORWARD_FPM_PORT"]))
@@ -106,7 +125,9 @@ def test_docker_compose_up_builds_every_image_and_the_stack_comes_up_healthy_on_
 
     images = {s: stack.container(s)["Config"]["Image"] for s in [*WANT, "migrate"]}
     prefix = stack.env["IMAGE_PREFIX"]
-    assert all(i.startswith(prefix + "/") for i in images.values()), f"services on images compose did not build: {images}"
+    assert all(i.startswith(prefix + "/") for i in images.values()), (
+        f"services on images compose did not build: {images}"
+    )
 
     deadline = time.monotonic() + HEALTHY_TIMEOUT_S
     states: dict[str, str] = {}
@@ -117,7 +138,9 @@ def test_docker_compose_up_builds_every_image_and_the_stack_comes_up_healthy_on_
         time.sleep(3)
     assert states == WANT, f"compose services after {HEALTHY_TIMEOUT_S}s: {states}"
     migrate = stack.container("migrate")["State"]
-    assert (migrate["Status"], migrate["ExitCode"]) == ("exited", 0), f"migrate: {migrate['Status']} {migrate['ExitCode']}"
+    assert (migrate["Status"], migrate["ExitCode"]) == ("exited", 0), (
+        f"migrate: {migrate['Status']} {migrate['ExitCode']}"
+    )
 
     # published on 127.0.0.1 only, nowhere else
     bindings = {s: stack.container(s)["HostConfig"].get("PortBindings") or {} for s in WANT}

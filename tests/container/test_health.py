@@ -49,11 +49,19 @@ def test_ready_turns_503_while_the_database_is_down_and_health_stays_200(web, da
     assert web.get("/ready").status_code == 200
     docker("stop", "--time", "10", database_server.name)
     try:
-        wait_until(lambda: web.get("/ready", timeout=30).status_code == 503, 60, "/ready to report 503 without the DB")
+        wait_until(
+            lambda: web.get("/ready", timeout=30).status_code == 503,
+            60,
+            "/ready to report 503 without the DB",
+        )
         body = web.get("/ready", timeout=30).json()
         assert body["checks"]["database"]["ok"] is False
         assert web.get("/health").status_code == 200, "liveness must not depend on the database"
     finally:
         docker("start", database_server.name)
         wait_healthy(database_server, 120)
-    wait_until(lambda: web.get("/ready", timeout=30).status_code == 200, 60, "/ready to recover after the DB restarts")
+    wait_until(
+        lambda: web.get("/ready", timeout=30).status_code == 200,
+        60,
+        "/ready to recover after the DB restarts",
+    )

@@ -7,8 +7,9 @@ import re
 
 import pytest
 
-from fixtures.php_app import ROOT, docker, image
+from fixtures.php_app import docker
 from fixtures.web import container_uids, ensure_nginx_image
+from suite.project import ROOT, image
 
 pytestmark = pytest.mark.container
 
@@ -36,7 +37,9 @@ def image_size_mb(tag: str) -> float:
 def image_flavour(tag: str) -> str:
     """ID of the image's /etc/os-release: debian, alpine, ..."""
     os_release = docker("run", "--rm", "--entrypoint", "cat", tag, "/etc/os-release").stdout
-    return dict(line.split("=", 1) for line in os_release.splitlines() if "=" in line).get("ID", "?").strip('"')
+    return (
+        dict(line.split("=", 1) for line in os_release.splitlines() if "=" in line).get("ID", "?").strip('"')
+    )
 
 
 @pytest.mark.criterion("dockerfile-multistage")
@@ -73,7 +76,9 @@ def alpine_tag(variant: str) -> str:
 def alpine_image_problems(tag: str, budget_mb: float) -> list[str]:
     """What keeps `tag` from being an Alpine image within its budget: its /etc/os-release, its size."""
     os_release = docker("run", "--rm", "--entrypoint", "cat", tag, "/etc/os-release").stdout
-    distro = dict(line.split("=", 1) for line in os_release.splitlines() if "=" in line).get("ID", "?").strip('"')
+    distro = (
+        dict(line.split("=", 1) for line in os_release.splitlines() if "=" in line).get("ID", "?").strip('"')
+    )
     problems = [] if distro == "alpine" else [f"{tag} is not an Alpine image (/etc/os-release ID={distro})"]
     size_mb = image_size_mb(tag)
     if size_mb > budget_mb:
@@ -82,7 +87,9 @@ def alpine_image_problems(tag: str, budget_mb: float) -> list[str]:
 
 
 @pytest.mark.criterion("alpine-images")
-def test_the_runtime_image_built_from_the_alpine_recipe_is_alpine_and_within_its_budget(variant, capabilities, app_images):
+def test_the_runtime_image_built_from_the_alpine_recipe_is_alpine_and_within_its_budget(
+    variant, capabilities, app_images
+):
     if capabilities.offline:
         pytest.skip(ALPINE_OFFLINE_REASON)
     reason = capabilities.variant_skip_reason(variant)
@@ -90,7 +97,9 @@ def test_the_runtime_image_built_from_the_alpine_recipe_is_alpine_and_within_its
         pytest.skip(reason)
     tag = alpine_tag(variant)
     if docker("image", "inspect", tag, check=False).returncode != 0:
-        pytest.skip(f"alpine-images: {tag} is not built (scripts/build-images.sh --profile online --flavour alpine)")
+        pytest.skip(
+            f"alpine-images: {tag} is not built (scripts/build-images.sh --profile online --flavour alpine)"
+        )
     assert alpine_image_problems(tag, BUDGETS_MB[("alpine", variant)]) == []
 
 
@@ -139,8 +148,18 @@ def pin_mismatches(composer: dict, installed: dict[str, str]) -> list[str]:
 
 @pytest.mark.criterion("ci-build")
 def test_composer_pins_are_the_versions_of_the_debian_packages_the_image_installs(app_images):
-    out = docker("run", "--rm", "--entrypoint", "dpkg-query", image("php-test"), "-W", "-f", "${Package} ${Version}\\n",
-                 *DEBIAN_PACKAGES.values(), check=False).stdout
+    out = docker(
+        "run",
+        "--rm",
+        "--entrypoint",
+        "dpkg-query",
+        image("php-test"),
+        "-W",
+        "-f",
+        "${Package} ${Version}\\n",
+        *DEBIAN_PACKAGES.values(),
+        check=False,
+    ).stdout
     installed = dict(line.split(" ", 1) for line in out.splitlines() if " " in line and line.split(" ", 1)[1])
     composer = json.loads((ROOT / "app" / "src" / "composer.json").read_text())
     assert pin_mismatches(composer, installed) == []
@@ -148,9 +167,13 @@ def test_composer_pins_are_the_versions_of_the_debian_packages_the_image_install
 
 def test_the_pin_comparison_rejects_a_pin_that_is_not_debians_version():
     installed = {"php-laravel-framework": "10.48.29+dfsg-1", "phpunit": "11.5.19-1+deb13u1"}
-    composer = {"require": {"laravel/framework": "10.48.28", "ext-redis": "*"}, "require-dev": {"phpunit/phpunit": "11.5.19"}}
+    composer = {
+        "require": {"laravel/framework": "10.48.28", "ext-redis": "*"},
+        "require-dev": {"phpunit/phpunit": "11.5.19"},
+    }
     assert pin_mismatches(composer, installed) == [
-        "require.laravel/framework: pinned 10.48.28, Debian's php-laravel-framework is 10.48.29+dfsg-1"]
+        "require.laravel/framework: pinned 10.48.28, Debian's php-laravel-framework is 10.48.29+dfsg-1"
+    ]
 
 
 @pytest.mark.criterion("non-root")
@@ -165,10 +188,14 @@ def test_every_process_of_the_running_containers_runs_as_a_non_root_user(web):
 @pytest.mark.criterion("docker-healthcheck")
 def test_every_runtime_image_declares_a_healthcheck_that_reports_healthy(web, redis_server, database_server):
     for name, container in [*web.containers.items(), ("redis", redis_server), ("mariadb", database_server)]:
-        config = json.loads(docker("image", "inspect", "-f", "{{json .Config.Healthcheck}}", container.image).stdout)
+        config = json.loads(
+            docker("image", "inspect", "-f", "{{json .Config.Healthcheck}}", container.image).stdout
+        )
         assert config, f"{container.image} has no HEALTHCHECK"
         assert config["Test"][0] in ("CMD", "CMD-SHELL"), config
-        assert config.get("Timeout", 0) > 0, f"{container.image}: HEALTHCHECK without a timeout can hang (trap 6)"
+        assert config.get("Timeout", 0) > 0, (
+            f"{container.image}: HEALTHCHECK without a timeout can hang (trap 6)"
+        )
         status = docker("inspect", "-f", "{{.State.Health.Status}}", container.name).stdout.strip()
         assert status == "healthy", f"{name}: {status}"
 
@@ -186,6 +213,13 @@ def test_no_secret_value_is_baked_into_an_image_layer_env_or_history(variant, ca
         history = docker("history", "--no-trunc", "--format", "{{.CreatedBy}}", tag).stdout
         assigned = re.findall(r"\b(\w*(?:PASSWORD|SECRET|APP_KEY|TOKEN)\w*)=(\S+)", history)
         assert not [a for a in assigned if a[1] not in ("", '""')], f"{tag} history sets secrets: {assigned}"
-        listing = docker("run", "--rm", "--entrypoint", "sh", tag, "-c",
-                         "ls -a /app 2>/dev/null; cat /app/.env 2>/dev/null | head -1").stdout.split()
+        listing = docker(
+            "run",
+            "--rm",
+            "--entrypoint",
+            "sh",
+            tag,
+            "-c",
+            "ls -a /app 2>/dev/null; cat /app/.env 2>/dev/null | head -1",
+        ).stdout.split()
         assert ".env" not in listing, f"{tag} ships an .env file"

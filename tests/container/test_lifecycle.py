@@ -49,24 +49,32 @@ class Outcome:
 
 def _get(url: str, request_id: str, timeout: float) -> Outcome:
     try:
-        reply = requests.get(url, headers={"Accept": "application/json", "X-Request-Id": request_id}, timeout=timeout)
+        reply = requests.get(
+            url, headers={"Accept": "application/json", "X-Request-Id": request_id}, timeout=timeout
+        )
         return Outcome(reply.status_code, reply.text, time.monotonic())
     except requests.RequestException as exc:
         return Outcome(0, f"{type(exc).__name__}: {exc}", time.monotonic())
 
 
-def start_slow_request(pool: concurrent.futures.Executor, web: WebApp) -> tuple[str, concurrent.futures.Future]:
+def start_slow_request(
+    pool: concurrent.futures.Executor, web: WebApp
+) -> tuple[str, concurrent.futures.Future]:
     """Start GET /api/slow?ms=N with a unique marker (in the query and as X-Request-Id)."""
     marker = f"shutdown-{uuid.uuid4().hex[:16]}"
     url = web.url(f"/api/slow?ms={SLOW_MS}&probe={marker}")
     return marker, pool.submit(_get, url, marker, SLOW_S + 90)
 
 
-def wait_until_the_server_runs(variant: str, web: WebApp, marker: str, in_flight: concurrent.futures.Future) -> str:
+def wait_until_the_server_runs(
+    variant: str, web: WebApp, marker: str, in_flight: concurrent.futures.Future
+) -> str:
     """Until the server shows the request running; returns the evidence as one line."""
     deadline = time.monotonic() + SEEN_TIMEOUT
     while time.monotonic() < deadline:
-        assert not in_flight.done(), f"the slow request ended before it was seen running: {in_flight.result().describe()}"
+        assert not in_flight.done(), (
+            f"the slow request ended before it was seen running: {in_flight.result().describe()}"
+        )
         if variant == "fpm":
             proc = fpm_running(web.containers["fpm"], marker)
             if proc:
@@ -85,14 +93,20 @@ def stop_grace_seconds(variant: str, web: WebApp) -> int:
     if variant == "fpm":
         return seconds(fpm_effective_config(web.containers["fpm"])["process_control_timeout"])
     (container,) = web.containers.values()
-    boot = ("require 'vendor/autoload.php'; $app = require 'bootstrap/app.php'; "
-            "$app->make(Illuminate\\Contracts\\Console\\Kernel::class)->bootstrap(); ")
+    boot = (
+        "require 'vendor/autoload.php'; $app = require 'bootstrap/app.php'; "
+        "$app->make(Illuminate\\Contracts\\Console\\Kernel::class)->bootstrap(); "
+    )
     # no shell in between: it would expand $app
-    out = container.exec("php", "-r", f"chdir('/app'); {boot}echo config('octane.swoole.options.max_wait_time');")
+    out = container.exec(
+        "php", "-r", f"chdir('/app'); {boot}echo config('octane.swoole.options.max_wait_time');"
+    )
     return int(out.stdout.strip())
 
 
-def first_refusal(web: WebApp, began: float, in_flight: concurrent.futures.Future, within: float = 3) -> float:
+def first_refusal(
+    web: WebApp, began: float, in_flight: concurrent.futures.Future, within: float = 3
+) -> float:
     """Seconds from the start of the stop until a new connection is refused, while the request
     is still running (else the observation would prove nothing)."""
     answered = []
@@ -110,7 +124,9 @@ def first_refusal(web: WebApp, began: float, in_flight: concurrent.futures.Futur
         except requests.Timeout:
             answered.append(f"{time.monotonic() - began:.2f}s accepted, no answer")
         time.sleep(0.05)
-    pytest.fail(f"new connections still accepted {within:.0f}s after the stop began: {answered[-5:]}", pytrace=False)
+    pytest.fail(
+        f"new connections still accepted {within:.0f}s after the stop began: {answered[-5:]}", pytrace=False
+    )
 
 
 def check_completed(outcome: Outcome) -> None:
@@ -122,12 +138,15 @@ def check_completed(outcome: Outcome) -> None:
 
 
 def exit_codes(web: WebApp) -> dict[str, str]:
-    return {key: docker("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", c.name).stdout.strip()
-            for key, c in web.containers.items()}
+    return {
+        key: docker("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", c.name).stdout.strip()
+        for key, c in web.containers.items()
+    }
 
 
-def stop_with_a_request_in_flight(variant: str, web: WebApp, grace: int, signals: dict[str, str] | None = None,
-                                  check_refusal: bool = True) -> tuple[str, Outcome, float, float | None, float]:
+def stop_with_a_request_in_flight(
+    variant: str, web: WebApp, grace: int, signals: dict[str, str] | None = None, check_refusal: bool = True
+) -> tuple[str, Outcome, float, float | None, float]:
     """Start the slow request, wait until the server runs it, stop the containers; returns
     (evidence, outcome, stop seconds, refusal seconds or None, request seconds after the stop)."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
@@ -155,8 +174,10 @@ def test_a_request_running_when_the_container_stops_completes_new_connections_ar
     grace = stop_grace_seconds(variant, web)
     assert grace > SLOW_S, f"grace {grace}s cannot cover a {SLOW_S}s request"
     evidence, outcome, stop_s, refused_s, request_s = stop_with_a_request_in_flight(variant, web, grace)
-    print(f"{evidence}; new connections refused {refused_s:.2f}s after the stop began; request ended "
-          f"{request_s:.2f}s after it; stop took {stop_s:.2f}s (N {SLOW_S}s, grace {grace}s)")
+    print(
+        f"{evidence}; new connections refused {refused_s:.2f}s after the stop began; request ended "
+        f"{request_s:.2f}s after it; stop took {stop_s:.2f}s (N {SLOW_S}s, grace {grace}s)"
+    )
     check_completed(outcome)
     states = exit_codes(web)
     # 137 would be Docker's SIGKILL at its deadline, i.e. a stop that did not end by itself
@@ -164,8 +185,12 @@ def test_a_request_running_when_the_container_stops_completes_new_connections_ar
     assert request_s <= stop_s, "the containers were gone before the in-flight request was answered"
     assert stop_s < SLOW_S + grace, f"stop took {stop_s:.1f}s, not < N {SLOW_S}s + grace {grace}s"
     # ... and it ended with the request, not at the end of the grace period
-    assert stop_s - request_s < 5, f"stop took {stop_s:.1f}s, {stop_s - request_s:.1f}s after the request ended"
-    record_metric("graceful-shutdown", f"{variant}: container stop with a {SLOW_S}s request in flight", stop_s, "s")
+    assert stop_s - request_s < 5, (
+        f"stop took {stop_s:.1f}s, {stop_s - request_s:.1f}s after the request ended"
+    )
+    record_metric(
+        "graceful-shutdown", f"{variant}: container stop with a {SLOW_S}s request in flight", stop_s, "s"
+    )
     with pytest.raises(requests.ConnectionError):
         requests.get(web.url("/health"), timeout=5)
 
@@ -178,15 +203,20 @@ BROKEN_STOPS = [
 
 @pytest.mark.criterion("graceful-shutdown", variant="fpm")
 @pytest.mark.parametrize("broken", BROKEN_STOPS)
-def test_the_shutdown_check_fails_when_fpm_gets_sigterm_or_has_no_process_control_timeout(variant, web_factory, broken):
+def test_the_shutdown_check_fails_when_fpm_gets_sigterm_or_has_no_process_control_timeout(
+    variant, web_factory, broken
+):
     web = web_factory(env=broken.get("env"), cpus="1", memory="512m")  # offline Swoole skips here
     fpm_only(variant)
     grace = stop_grace_seconds(variant, web)
     if "env" in broken:
         assert grace == 0, "PHP_FPM_PROCESS_CONTROL_TIMEOUT=0 did not reach the pool"
     evidence, outcome, stop_s, _, request_s = stop_with_a_request_in_flight(
-        variant, web, max(grace, 30), signals=broken.get("signals"), check_refusal=False)
-    print(f"{evidence}; request ended {request_s:.2f}s after the stop began: {outcome.describe()}; stop took {stop_s:.2f}s")
+        variant, web, max(grace, 30), signals=broken.get("signals"), check_refusal=False
+    )
+    print(
+        f"{evidence}; request ended {request_s:.2f}s after the stop began: {outcome.describe()}; stop took {stop_s:.2f}s"
+    )
     with pytest.raises(AssertionError, match="did not complete"):
         check_completed(outcome)
     # the request was cut, not finished late: it ended well before its N seconds

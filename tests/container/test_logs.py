@@ -17,16 +17,22 @@ REQUIRED = {"level", "message", "time"}
 
 def lines_of(container) -> list[tuple[str, str]]:
     proc = docker("logs", container.name, check=False)
-    return [("stdout", line) for line in proc.stdout.splitlines()] + [("stderr", line) for line in proc.stderr.splitlines()]
+    return [("stdout", line) for line in proc.stdout.splitlines()] + [
+        ("stderr", line) for line in proc.stderr.splitlines()
+    ]
 
 
 def access_log(variant: str, web) -> list[dict]:
     """One record per request: nginx's JSON access log (FPM), the app's `request` lines (Swoole,
     App\\Octane\\LogRequest: route, status, duration, worker id in its context)."""
     if variant == "fpm":
-        return [r for r in (json.loads(line) for _, line in lines_of(web.containers["nginx"])) if "status" in r]
+        return [
+            r for r in (json.loads(line) for _, line in lines_of(web.containers["nginx"])) if "status" in r
+        ]
     records = [json.loads(line) for _, line in lines_of(web.containers["swoole"])]
-    return [r["context"] | {"request_id": r.get("request_id")} for r in records if r.get("message") == "request"]
+    return [
+        r["context"] | {"request_id": r.get("request_id")} for r in records if r.get("message") == "request"
+    ]
 
 
 @pytest.mark.criterion("structured-logs", "logs-stdout")

@@ -22,12 +22,21 @@ def gauge(exposition: str, name: str) -> float:
 
 @pytest.mark.criterion("octane-swoole-config", variant="swoole")
 @pytest.mark.parametrize(("workers", "task_workers"), [(3, 2), (1, 1)], ids=["3-workers", "1-worker"])
-def test_the_swoole_server_runs_the_worker_counts_the_environment_sets(variant, web_factory, workers, task_workers):
+def test_the_swoole_server_runs_the_worker_counts_the_environment_sets(
+    variant, web_factory, workers, task_workers
+):
     if variant != "swoole":
-        pytest.skip("Octane settings apply to the swoole variant; FPM's pool is tested in test_runtime_config.py")
+        pytest.skip(
+            "Octane settings apply to the swoole variant; FPM's pool is tested in test_runtime_config.py"
+        )
     web = web_factory(
-        {"OCTANE_WORKERS": str(workers), "OCTANE_TASK_WORKERS": str(task_workers), "OCTANE_MAX_REQUESTS": "1000"},
-        cpus="2", memory="512m",
+        {
+            "OCTANE_WORKERS": str(workers),
+            "OCTANE_TASK_WORKERS": str(task_workers),
+            "OCTANE_MAX_REQUESTS": "1000",
+        },
+        cpus="2",
+        memory="512m",
     )
     assert web.get("/api/ping").status_code == 200
     metrics = web.get("/metrics", headers={"Accept": "text/plain"})

@@ -30,8 +30,12 @@ MONITORING = ROOT / "monitoring"
 IMAGE = "laravel-k8s-showcase/prometheus:2.53"
 # panels whose series come from the kubelet (cAdvisor) only: no kubelet outside the cluster
 KUBELET_PANELS = {
-    "CPU by container", "Memory by container and limit", "CPU cores", "Memory working set",
-    "CPU per request", "Memory per request/s",
+    "CPU by container",
+    "Memory by container and limit",
+    "CPU cores",
+    "Memory working set",
+    "CPU per request",
+    "Memory per request/s",
 }
 SCRAPE_INTERVAL = 2
 
@@ -75,13 +79,18 @@ def test_the_prometheus_image_runs_as_non_root_and_reports_healthy(prometheus_im
         uids = container_uids(prom)
         assert uids, "docker top listed no process"
         assert all(uid != 0 for uid in uids.values()), uids
-        assert docker("image", "inspect", "-f", "{{.Config.User}}", prometheus_image).stdout.strip() == "65534:65534"
+        assert (
+            docker("image", "inspect", "-f", "{{.Config.User}}", prometheus_image).stdout.strip()
+            == "65534:65534"
+        )
     finally:
         prom.remove()
 
 
 @pytest.mark.criterion("alerting")
-def test_the_images_promtool_accepts_the_cluster_configuration_and_runs_the_unit_tests(prometheus_image, tmp_path):
+def test_the_images_promtool_accepts_the_cluster_configuration_and_runs_the_unit_tests(
+    prometheus_image, tmp_path
+):
     rules = cluster_rule_files(tmp_path / "rules")
     token = tmp_path / "serviceaccount"
     token.mkdir()
@@ -89,19 +98,39 @@ def test_the_images_promtool_accepts_the_cluster_configuration_and_runs_the_unit
     (token / "ca.crt").write_text("")
     world_readable(tmp_path)
     check = docker(
-        "run", "--rm", "--entrypoint", "promtool",
-        "-v", f"{token}:/var/run/secrets/kubernetes.io/serviceaccount:ro",
-        "-v", f"{tmp_path / 'rules'}:/etc/prometheus/rules:ro",
-        "-v", f"{MONITORING / 'prometheus' / 'config.yml'}:/etc/prometheus/config/config.yml:ro",
-        prometheus_image, "check", "config", "/etc/prometheus/config/config.yml",
-        check=False, timeout=120,
+        "run",
+        "--rm",
+        "--entrypoint",
+        "promtool",
+        "-v",
+        f"{token}:/var/run/secrets/kubernetes.io/serviceaccount:ro",
+        "-v",
+        f"{tmp_path / 'rules'}:/etc/prometheus/rules:ro",
+        "-v",
+        f"{MONITORING / 'prometheus' / 'config.yml'}:/etc/prometheus/config/config.yml:ro",
+        prometheus_image,
+        "check",
+        "config",
+        "/etc/prometheus/config/config.yml",
+        check=False,
+        timeout=120,
     )
     assert check.returncode == 0, check.stdout + check.stderr
     assert f"SUCCESS: {len(rules)} rule files found" in check.stdout, check.stdout
     unit = docker(
-        "run", "--rm", "--entrypoint", "sh", "-v", f"{MONITORING}:/monitoring:ro", "-w", "/monitoring/tests",
-        prometheus_image, "-c", "promtool test rules *.yml",
-        check=False, timeout=300,
+        "run",
+        "--rm",
+        "--entrypoint",
+        "sh",
+        "-v",
+        f"{MONITORING}:/monitoring:ro",
+        "-w",
+        "/monitoring/tests",
+        prometheus_image,
+        "-c",
+        "promtool test rules *.yml",
+        check=False,
+        timeout=300,
     )
     assert unit.returncode == 0, unit.stdout + unit.stderr
     assert unit.stdout.count("SUCCESS") == len(list((MONITORING / "tests").glob("*.yml"))), unit.stdout
@@ -152,23 +181,40 @@ def test_prometheus_runs_every_dashboard_query_against_the_running_app(
     port = 8080 if variant == "fpm" else 8000
     cluster_rule_files(tmp_path / "rules")
     config = {
-        "global": {"scrape_interval": f"{SCRAPE_INTERVAL}s", "scrape_timeout": f"{SCRAPE_INTERVAL}s",
-                   "evaluation_interval": f"{SCRAPE_INTERVAL}s"},
+        "global": {
+            "scrape_interval": f"{SCRAPE_INTERVAL}s",
+            "scrape_timeout": f"{SCRAPE_INTERVAL}s",
+            "evaluation_interval": f"{SCRAPE_INTERVAL}s",
+        },
         "rule_files": ["/etc/prometheus/rules/*.yml"],
-        "scrape_configs": [{
-            "job_name": "laravel-app",
-            "static_configs": [{"targets": [f"{target.alias}:{port}"],
-                                "labels": {"namespace": "container-test", "pod": target.alias}}],
-        }],
+        "scrape_configs": [
+            {
+                "job_name": "laravel-app",
+                "static_configs": [
+                    {
+                        "targets": [f"{target.alias}:{port}"],
+                        "labels": {"namespace": "container-test", "pod": target.alias},
+                    }
+                ],
+            }
+        ],
     }
     (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
     world_readable(tmp_path)
     api_port = free_port()
     prom: Container = start_container(
-        prometheus_image, "prometheus", backend_network,
+        prometheus_image,
+        "prometheus",
+        backend_network,
         command=["--config.file=/etc/prometheus/test.yml", "--storage.tsdb.path=/prometheus"],
-        extra=["-v", f"{tmp_path / 'prometheus.yml'}:/etc/prometheus/test.yml:ro",
-               "-v", f"{tmp_path / 'rules'}:/etc/prometheus/rules:ro", "-p", f"127.0.0.1:{api_port}:9090"],
+        extra=[
+            "-v",
+            f"{tmp_path / 'prometheus.yml'}:/etc/prometheus/test.yml:ro",
+            "-v",
+            f"{tmp_path / 'rules'}:/etc/prometheus/rules:ro",
+            "-p",
+            f"127.0.0.1:{api_port}:9090",
+        ],
     )
     api = f"http://127.0.0.1:{api_port}/api/v1/query"
     try:
@@ -179,8 +225,12 @@ def test_prometheus_runs_every_dashboard_query_against_the_running_app(
         web.get("/ready")  # the readiness check writes and reads the cache: hits
         web.get("/api/tasks")
         web.get("/api/tasks/999999")
-        requests.post(web.url("/api/auth/login"), json={"email": "nobody@example.com", "password": "wrong-password"},
-                      headers={"Accept": "application/json"}, timeout=15)
+        requests.post(
+            web.url("/api/auth/login"),
+            json={"email": "nobody@example.com", "password": "wrong-password"},
+            headers={"Accept": "application/json"},
+            timeout=15,
+        )
         # until the series the traffic created have 3 samples in a rate window, and the
         # recording rules have evaluated them
         ready = (
@@ -193,12 +243,20 @@ def test_prometheus_runs_every_dashboard_query_against_the_running_app(
             assert time.monotonic() < deadline, f"not scraped and recorded within 90 s: {ready}"
             time.sleep(SCRAPE_INTERVAL)
 
-        values = {"namespace": "container-test", "pod": ".*", "__rate_interval": f"{4 * SCRAPE_INTERVAL * 5}s",
-                  "__interval": f"{SCRAPE_INTERVAL}s", "__range": "1h"}
+        values = {
+            "namespace": "container-test",
+            "pod": ".*",
+            "__rate_interval": f"{4 * SCRAPE_INTERVAL * 5}s",
+            "__interval": f"{SCRAPE_INTERVAL}s",
+            "__range": "1h",
+        }
 
         def live(expr: str) -> str:
-            return re.sub(r"\$\{(\w+)(?::[^}]*)?\}|\$(\w+)",
-                          lambda m: values.get(next(g for g in m.groups() if g), m.group(0)), expr)
+            return re.sub(
+                r"\$\{(\w+)(?::[^}]*)?\}|\$(\w+)",
+                lambda m: values.get(next(g for g in m.groups() if g), m.group(0)),
+                expr,
+            )
 
         errors, without_data, with_data, total = [], [], 0, 0
         other = {"fpm": "swoole-", "swoole": "php-fpm-"}[variant]
@@ -213,11 +271,16 @@ def test_prometheus_runs_every_dashboard_query_against_the_running_app(
                     else:
                         found = found or bool(body["data"]["result"])
                 with_data += found
-                expected = not (path.name.startswith(other) or panel["title"] in KUBELET_PANELS
-                                or is_for_other_runtime(panel, variant))
+                expected = not (
+                    path.name.startswith(other)
+                    or panel["title"] in KUBELET_PANELS
+                    or is_for_other_runtime(panel, variant)
+                )
                 if expected and not found:
                     without_data.append(f"{path.name} / {panel['title']}")
-        record_metric("grafana-comparison-dashboard", f"panels_with_container_data_{variant}", with_data, "panels")
+        record_metric(
+            "grafana-comparison-dashboard", f"panels_with_container_data_{variant}", with_data, "panels"
+        )
         assert not errors, "queries Prometheus 2.53 rejected:\n" + "\n".join(errors)
         assert not without_data, "panels without data:\n" + "\n".join(without_data)
         assert total >= 50

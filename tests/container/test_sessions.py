@@ -23,7 +23,7 @@ def as_user(session: requests.Session, web, method: str, path: str, **kwargs) ->
 def logged_in_sessions(redis) -> set[str]:
     """User ids of the logged-in session payloads stored in Redis (every key of every database)."""
     script = (
-        'for db in $(seq 0 15); do for k in $(redis-cli -n $db --scan); do '
+        "for db in $(seq 0 15); do for k in $(redis-cli -n $db --scan); do "
         'redis-cli -n $db --raw get "$k" 2>/dev/null; echo; done; done'
     )
     dump = redis.exec("sh", "-c", script, timeout=60).stdout
@@ -31,7 +31,9 @@ def logged_in_sessions(redis) -> set[str]:
 
 
 @pytest.mark.criterion("redis-sessions", "sessions-solved", "auth-redis-sessions")
-def test_a_session_created_on_one_instance_is_valid_on_another_and_logout_ends_it_on_both(web_factory, redis_server):
+def test_a_session_created_on_one_instance_is_valid_on_another_and_logout_ends_it_on_both(
+    web_factory, redis_server
+):
     first = web_factory(cpus="1", memory="512m", name="a")
     second = web_factory(cpus="1", memory="512m", name="b")
     browser = requests.Session()
@@ -61,6 +63,8 @@ def test_a_wrong_password_is_refused_without_creating_a_session(web):
     email = log_in_new_user(browser, web.url, "Someone")["email"]
     assert as_user(browser, web, "POST", "/api/auth/logout", json={}).status_code == 200
     stranger = requests.Session()
-    bad = as_user(stranger, web, "POST", "/api/auth/login", json={"email": email, "password": "wrong password!"})
+    bad = as_user(
+        stranger, web, "POST", "/api/auth/login", json={"email": email, "password": "wrong password!"}
+    )
     assert bad.status_code in (401, 422), bad.text
     assert as_user(stranger, web, "GET", "/api/auth/me").status_code == 401

@@ -19,11 +19,20 @@ HOLD_MS = 6000  # a CPU-bound request that keeps the other worker busy this long
 
 
 @pytest.mark.criterion("health-endpoints", "laravel-health-checks", variant="swoole")
-def test_health_and_ready_report_the_swoole_workers_and_ready_fails_while_no_worker_is_idle(variant, web_factory):
+def test_health_and_ready_report_the_swoole_workers_and_ready_fails_while_no_worker_is_idle(
+    variant, web_factory
+):
     if variant != "swoole":
         pytest.skip("Swoole worker stats exist under Octane only; FPM's pool is on /metrics (php_fpm_pool_*)")
-    web = web_factory(env={"OCTANE_WORKERS": "2", "OCTANE_READY_MAX_BUSY_SECONDS": str(BUSY_LIMIT_S),
-                           "STRESS_MAX_MS": str(HOLD_MS)}, cpus="2", memory="512m")
+    web = web_factory(
+        env={
+            "OCTANE_WORKERS": "2",
+            "OCTANE_READY_MAX_BUSY_SECONDS": str(BUSY_LIMIT_S),
+            "STRESS_MAX_MS": str(HOLD_MS),
+        },
+        cpus="2",
+        memory="512m",
+    )
     health = web.get("/health")
     assert health.status_code == 200, health.text
     workers = health.json()["workers"]
@@ -35,8 +44,12 @@ def test_health_and_ready_report_the_swoole_workers_and_ready_fails_while_no_wor
     assert ready.json()["checks"]["workers"]["ok"] is True, ready.json()
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        hold = pool.submit(requests.get, web.url(f"/api/stress?ms={HOLD_MS}"), headers={"Accept": "application/json"},
-                           timeout=60)
+        hold = pool.submit(
+            requests.get,
+            web.url(f"/api/stress?ms={HOLD_MS}"),
+            headers={"Accept": "application/json"},
+            timeout=60,
+        )
         began = time.monotonic()
         seen: list[requests.Response] = []
 
@@ -58,4 +71,6 @@ def test_health_and_ready_report_the_swoole_workers_and_ready_fails_while_no_wor
         assert busy.json()["workers"]["busy"] == 2, busy.json()  # the held one and the one answering
         assert still_held, "the 503 came only after the held request should have ended"
         assert hold.result(timeout=60).status_code == 200
-    wait_until(lambda: web.get("/ready").status_code == 200, 10, "/ready to recover once a worker is idle again")
+    wait_until(
+        lambda: web.get("/ready").status_code == 200, 10, "/ready to recover once a worker is idle again"
+    )

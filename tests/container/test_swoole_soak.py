@@ -32,7 +32,9 @@ LEAK = f"/api/_test/leak?kb={LEAK_KB}"
 
 def swoole_only(variant: str) -> None:
     if variant != "swoole":
-        pytest.skip("Octane/Swoole workers only: FPM starts every request in a clean process (pm.max_requests)")
+        pytest.skip(
+            "Octane/Swoole workers only: FPM starts every request in a clean process (pm.max_requests)"
+        )
 
 
 def worker_series(web, name: str, worker: str = "0") -> float:
@@ -57,8 +59,10 @@ class Soak:
         return (max(self.rss) - self.rss[0]) / MIB
 
     def describe(self) -> str:
-        return (f"RSS MiB {[round(r / MIB, 1) for r in self.rss]}, worker requests {[int(s) for s in self.served]}, "
-                f"{self.seconds:.1f}s")
+        return (
+            f"RSS MiB {[round(r / MIB, 1) for r in self.rss]}, worker requests {[int(s) for s in self.served]}, "
+            f"{self.seconds:.1f}s"
+        )
 
 
 def soak(web, path: str, count: int) -> Soak:
@@ -71,7 +75,9 @@ def soak(web, path: str, count: int) -> Soak:
         result.rss.append(worker_series(web, "swoole_worker_rss_bytes"))
         result.served.append(worker_series(web, "swoole_worker_requests"))
         for i in range(1, count + 1):
-            assert time.monotonic() - start < MAX_SECONDS, f"{i} of {count} requests in {MAX_SECONDS}s: {result.describe()}"
+            assert time.monotonic() - start < MAX_SECONDS, (
+                f"{i} of {count} requests in {MAX_SECONDS}s: {result.describe()}"
+            )
             reply = http.get(web.url(path), timeout=15)
             assert reply.status_code == 200, f"request {i}: HTTP {reply.status_code} {reply.text[:200]}"
             if i % SAMPLE_EVERY == 0:
@@ -82,8 +88,12 @@ def soak(web, path: str, count: int) -> Soak:
 
 
 def one_worker(web_factory, max_requests: int, leak_route: bool):
-    env = {"OCTANE_WORKERS": "1", "OCTANE_TASK_WORKERS": "1", "OCTANE_MAX_REQUESTS": str(max_requests),
-           "OCTANE_TEST_LEAK_ROUTE": "true" if leak_route else "false"}
+    env = {
+        "OCTANE_WORKERS": "1",
+        "OCTANE_TASK_WORKERS": "1",
+        "OCTANE_MAX_REQUESTS": str(max_requests),
+        "OCTANE_TEST_LEAK_ROUTE": "true" if leak_route else "false",
+    }
     if leak_route:
         # the route never exists in production (config/octane.php), and the tier runs the
         # deployed environment (APP_ENV=production): this instance is a test one
@@ -100,13 +110,22 @@ def test_thousands_of_requests_through_one_worker_do_not_grow_its_memory_and_the
     assert web.get(LEAK).status_code == 404, "the leaky test route must not exist unless enabled"
     run = soak(web, "/api/ping", PING_REQUESTS)
     print(f"/api/ping x {PING_REQUESTS}, max_requests off: {run.describe()}")
-    record_metric("swoole-memory-leak-prevention", f"RSS growth of one worker over {PING_REQUESTS} /api/ping", round(run.growth_mib, 1), "MiB")
+    record_metric(
+        "swoole-memory-leak-prevention",
+        f"RSS growth of one worker over {PING_REQUESTS} /api/ping",
+        round(run.growth_mib, 1),
+        "MiB",
+    )
     assert run.served[-1] > PING_REQUESTS, "the worker was recycled although max_requests was off"
-    assert run.growth_mib < 8, f"one worker grew {run.growth_mib:.1f} MiB over {PING_REQUESTS} requests: {run.describe()}"
+    assert run.growth_mib < 8, (
+        f"one worker grew {run.growth_mib:.1f} MiB over {PING_REQUESTS} requests: {run.describe()}"
+    )
 
 
 @pytest.mark.criterion("swoole-memory-leak-prevention", variant="swoole")
-def test_a_leaking_worker_grows_without_recycling_and_stays_bounded_with_max_requests(variant, web_factory, record_metric):
+def test_a_leaking_worker_grows_without_recycling_and_stays_bounded_with_max_requests(
+    variant, web_factory, record_metric
+):
     swoole_only(variant)
     kept_mib = REQUESTS * LEAK_KB / 1024
 
@@ -119,16 +138,31 @@ def test_a_leaking_worker_grows_without_recycling_and_stays_bounded_with_max_req
     on = soak(recycled, LEAK, REQUESTS)
     print(f"leak x {REQUESTS}, max_requests {RECYCLE_AFTER}: {on.describe()}")
 
-    record_metric("swoole-memory-leak-prevention", f"RSS growth, leaky route x {REQUESTS}, max_requests off", round(off.growth_mib, 1), "MiB")
-    record_metric("swoole-memory-leak-prevention", f"RSS peak over start, leaky route x {REQUESTS}, max_requests {RECYCLE_AFTER}",
-                  round(on.peak_over_first_mib, 1), "MiB")
+    record_metric(
+        "swoole-memory-leak-prevention",
+        f"RSS growth, leaky route x {REQUESTS}, max_requests off",
+        round(off.growth_mib, 1),
+        "MiB",
+    )
+    record_metric(
+        "swoole-memory-leak-prevention",
+        f"RSS peak over start, leaky route x {REQUESTS}, max_requests {RECYCLE_AFTER}",
+        round(on.peak_over_first_mib, 1),
+        "MiB",
+    )
     # without recycling the kept memory shows in the process (at least 60% of it: allocator slack aside)
     assert off.served[-1] > REQUESTS, f"recycled although max_requests was off: {off.describe()}"
     assert off.growth_mib > 0.6 * kept_mib, f"expected ~{kept_mib:.0f} MiB of growth: {off.describe()}"
     # with recycling: a fresh process every RECYCLE_AFTER requests (+ up to half of it: Swoole's
     # max_request_grace staggers the recycling of workers), memory never far above the start
-    assert max(on.served) <= 1.5 * RECYCLE_AFTER, f"worker served more than max_requests + grace: {on.describe()}"
+    assert max(on.served) <= 1.5 * RECYCLE_AFTER, (
+        f"worker served more than max_requests + grace: {on.describe()}"
+    )
     assert min(on.served[1:]) < RECYCLE_AFTER, f"the worker was never recycled: {on.describe()}"
     bound = 1.5 * RECYCLE_AFTER * LEAK_KB / 1024 + 12
-    assert on.peak_over_first_mib < bound, f"RSS rose {on.peak_over_first_mib:.1f} MiB (bound {bound:.0f}): {on.describe()}"
-    assert on.peak_over_first_mib < off.growth_mib / 3, f"recycling did not bound the leak: on {on.describe()} / off {off.describe()}"
+    assert on.peak_over_first_mib < bound, (
+        f"RSS rose {on.peak_over_first_mib:.1f} MiB (bound {bound:.0f}): {on.describe()}"
+    )
+    assert on.peak_over_first_mib < off.growth_mib / 3, (
+        f"recycling did not bound the leak: on {on.describe()} / off {off.describe()}"
+    )

@@ -37,7 +37,9 @@ def access_statuses(container, route: str) -> list[int]:
 def in_flight(pool, web) -> concurrent.futures.Future:
     def get():
         try:
-            return requests.get(web.url(f"/api/stress?ms={HOLD_MS}"), headers={"Accept": "application/json"}, timeout=30)
+            return requests.get(
+                web.url(f"/api/stress?ms={HOLD_MS}"), headers={"Accept": "application/json"}, timeout=30
+            )
         except requests.RequestException as exc:
             return exc
 
@@ -45,7 +47,9 @@ def in_flight(pool, web) -> concurrent.futures.Future:
 
 
 @pytest.mark.criterion("graceful-shutdown", variant="swoole")
-def test_sigterm_straight_to_the_swoole_master_drops_the_request_its_worker_still_completes(variant, web_factory):
+def test_sigterm_straight_to_the_swoole_master_drops_the_request_its_worker_still_completes(
+    variant, web_factory
+):
     if variant != "swoole":
         pytest.skip("the Swoole master's shutdown; FPM's broken stops are in test_lifecycle.py")
     web = web_factory(env={"OCTANE_WORKERS": "2", "STRESS_MAX_MS": str(HOLD_MS)}, cpus="2", memory="512m")
@@ -60,8 +64,12 @@ def test_sigterm_straight_to_the_swoole_master_drops_the_request_its_worker_stil
         outcome = reply.result(timeout=60)
         ended = time.monotonic() - began
     assert not isinstance(outcome, requests.Response) or outcome.status_code != 200, (
-        "the request survived SIGTERM to the master: the entrypoint's manager-first stop would be unnecessary")
+        "the request survived SIGTERM to the master: the entrypoint's manager-first stop would be unnecessary"
+    )
     assert ended < HOLD_MS / 1000, f"the client connection ended {ended:.1f}s after the signal, not at once"
     # ... while its worker finished it: the access log line with 200 for the held request
-    wait_until(lambda: 200 in access_statuses(container, "api/stress"), HOLD_MS / 1000 + 10,
-               "the worker to log the held request as completed")
+    wait_until(
+        lambda: 200 in access_statuses(container, "api/stress"),
+        HOLD_MS / 1000 + 10,
+        "the worker to log the held request as completed",
+    )

@@ -42,13 +42,19 @@ def test_a_deploy_deletes_what_an_earlier_deploy_applied_and_the_manifests_no_lo
     run = uuid.uuid4().hex[:6]
     # as an earlier deploy left them (kubectl apply: last-applied annotation, deploy.sh's labels)
     removed = [
-        ("configmap", _config_map(f"removed-config-{run}", {**DEPLOYED, "app.kubernetes.io/component": "removed"})),
+        (
+            "configmap",
+            _config_map(f"removed-config-{run}", {**DEPLOYED, "app.kubernetes.io/component": "removed"}),
+        ),
         ("service", _service(f"removed-web-{run}", {**DEPLOYED, "app.kubernetes.io/component": "web"})),
     ]
     # not a deploy's to delete: the comparison overlay's kind of object, and an older config generation
     kept = [
         ("service", _service(f"comparison-like-{run}", {**PART_OF, "app.kubernetes.io/component": "web"})),
-        ("configmap", _config_map(f"laravel-config-old{run}", {**PART_OF, "app.kubernetes.io/component": "config"})),
+        (
+            "configmap",
+            _config_map(f"laravel-config-old{run}", {**PART_OF, "app.kubernetes.io/component": "config"}),
+        ),
     ]
     objects = removed + kept
     for _, obj in objects:
@@ -56,13 +62,25 @@ def test_a_deploy_deletes_what_an_earlier_deploy_applied_and_the_manifests_no_lo
     try:
         assert all(_exists(ready_app, kind, obj["metadata"]["name"]) for kind, obj in objects)
         proc = ready_app.deploy(VERSION)
-        assert proc.returncode == 0, f"scripts/deploy.sh {VERSION} failed ({proc.returncode}):\n{proc.stderr[-3000:]}"
+        assert proc.returncode == 0, (
+            f"scripts/deploy.sh {VERSION} failed ({proc.returncode}):\n{proc.stderr[-3000:]}"
+        )
 
-        survivors = [obj["metadata"]["name"] for kind, obj in removed if _exists(ready_app, kind, obj["metadata"]["name"])]
-        assert not survivors, f"objects removed from the manifests survived the deploy: {survivors}\n{proc.stderr[-2000:]}"
+        survivors = [
+            obj["metadata"]["name"]
+            for kind, obj in removed
+            if _exists(ready_app, kind, obj["metadata"]["name"])
+        ]
+        assert not survivors, (
+            f"objects removed from the manifests survived the deploy: {survivors}\n{proc.stderr[-2000:]}"
+        )
         for kind, obj in removed:
             assert f"{kind}/{obj['metadata']['name']} pruned" in proc.stderr, proc.stderr[-2000:]
-        deleted = [obj["metadata"]["name"] for kind, obj in kept if not _exists(ready_app, kind, obj["metadata"]["name"])]
+        deleted = [
+            obj["metadata"]["name"]
+            for kind, obj in kept
+            if not _exists(ready_app, kind, obj["metadata"]["name"])
+        ]
         assert not deleted, f"the deploy pruned objects it never applied: {deleted}"
         # what the running app needs is still there
         for kind, name in (("secret", "laravel-tls"), ("job", "laravel-migrate"), ("deployment", WEB),

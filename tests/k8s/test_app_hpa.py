@@ -28,7 +28,9 @@ def test_load_on_the_stress_endpoint_scales_the_web_tier_out_and_back(ready_app,
     original_scale_down = hpa["spec"]["behavior"]["scaleDown"]
     decision = ready = None
     # ~8 requests/s of 100 ms CPU each: about 4x the web tier's CPU requests; bounded in time and count
-    with Load(ready_app, "/api/stress?ms=100", rps=8, max_requests=1_500, max_seconds=180, threads=4, timeout=30) as load:
+    with Load(
+        ready_app, "/api/stress?ms=100", rps=8, max_requests=1_500, max_seconds=180, threads=4, timeout=30
+    ) as load:
         while load.elapsed < 175:
             status = ready_app.get("hpa", WEB)["status"]
             deployment = ready_app.get("deployment", WEB)["status"]
@@ -41,7 +43,9 @@ def test_load_on_the_stress_endpoint_scales_the_web_tier_out_and_back(ready_app,
     result = load.stop()
     print(f"scale decision after {decision}s, new pods Ready after {ready}s; {result.summary()}")
     print(json.dumps(ready_app.get("hpa", WEB)["status"]))
-    assert decision is not None, f"no scale-out decision within {result.seconds:.0f}s of load: {result.summary()}"
+    assert decision is not None, (
+        f"no scale-out decision within {result.seconds:.0f}s of load: {result.summary()}"
+    )
     record_metric("hpa-reaction", "load start to scale-out decision", round(decision, 1), "s")
     assert ready is not None, "the HPA decided to scale out but no new pod became Ready"
     record_metric("hpa-scale-out", "load start to new pods Ready", round(ready, 1), "s")
@@ -54,9 +58,16 @@ def test_load_on_the_stress_endpoint_scales_the_web_tier_out_and_back(ready_app,
         started = time.monotonic()
         while ready_app.get("deployment", WEB)["spec"]["replicas"] > floor:
             if time.monotonic() - started > 300:
-                pytest.fail(f"replicas did not return to {floor} within 300 s after the load stopped", pytrace=False)
+                pytest.fail(
+                    f"replicas did not return to {floor} within 300 s after the load stopped", pytrace=False
+                )
             time.sleep(3)
-        record_metric("hpa-scale-out", "load end to back at minReplicas (15 s window)", round(time.monotonic() - started, 1), "s")
+        record_metric(
+            "hpa-scale-out",
+            "load end to back at minReplicas (15 s window)",
+            round(time.monotonic() - started, 1),
+            "s",
+        )
     finally:
         restore = {"spec": {"behavior": {"scaleDown": original_scale_down}}}
         ready_app.kubectl("patch", "hpa", WEB, "--type=merge", "-p", json.dumps(restore))

@@ -71,16 +71,24 @@ def test_every_live_container_has_requests_and_limits_and_fpm_fits_its_memory_li
     web = ready_app.pods("web")[0]
     app_container = next(c for c in web["spec"]["containers"] if c["name"] == "app")
     limit_mib = _mib(app_container["resources"]["limits"]["memory"])
-    php_limit = ready_app.kubectl("exec", web["metadata"]["name"], "-c", "app", "--", "php", "-r", "echo ini_get('memory_limit');").strip()
-    assert _mib(php_limit.replace("M", "Mi")) < limit_mib, f"PHP memory_limit {php_limit} >= container limit {limit_mib} MiB"
+    php_limit = ready_app.kubectl(
+        "exec", web["metadata"]["name"], "-c", "app", "--", "php", "-r", "echo ini_get('memory_limit');"
+    ).strip()
+    assert _mib(php_limit.replace("M", "Mi")) < limit_mib, (
+        f"PHP memory_limit {php_limit} >= container limit {limit_mib} MiB"
+    )
     if ready_app.variant == "fpm":
         pool = _fpm_pool_size(ready_app, web["metadata"]["name"])
-        assert pool["memory"] == limit_mib, f"FPM sized its pool for {pool['memory']} MB, the limit is {limit_mib} MiB"
+        assert pool["memory"] == limit_mib, (
+            f"FPM sized its pool for {pool['memory']} MB, the limit is {limit_mib} MiB"
+        )
         assert pool["children"] >= 2
         assert pool["children"] * pool["child"] + pool["reserved"] <= limit_mib, pool
         if "memory_limit" in pool:  # the FPM workers' own PHP memory_limit fits the per-child budget
             assert pool["memory_limit"] <= pool["child"], pool
-    usage = ready_app.kubectl("top", "pod", web["metadata"]["name"], "--containers", "--no-headers", check=False)
+    usage = ready_app.kubectl(
+        "top", "pod", web["metadata"]["name"], "--containers", "--no-headers", check=False
+    )
     for line in usage.splitlines():
         fields = line.split()
         if len(fields) >= 4 and fields[1] == "app":
@@ -93,15 +101,23 @@ def test_no_process_of_the_app_runs_as_root_and_the_namespace_refuses_root_pods(
     for pod in _running_pods(ready_app):
         assert pod["spec"]["securityContext"].get("runAsNonRoot") is True, pod["metadata"]["name"]
         for c in pod["spec"]["containers"]:
-            status = ready_app.kubectl("exec", pod["metadata"]["name"], "-c", c["name"], "--", "cat", "/proc/1/status")
+            status = ready_app.kubectl(
+                "exec", pod["metadata"]["name"], "-c", c["name"], "--", "cat", "/proc/1/status"
+            )
             uids = next(line.split()[1:] for line in status.splitlines() if line.startswith("Uid:"))
             assert "0" not in uids, f"{pod['metadata']['name']}/{c['name']} PID 1 uids {uids}"
             checked.append(f"{pod['metadata']['name']}/{c['name']}={uids[0]}")
     assert len(checked) >= 5, checked
 
     root_pod = {
-        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "root-probe", "namespace": "laravel"},
-        "spec": {"containers": [{"name": "c", "image": "laravel-k8s-showcase/redis:7", "securityContext": {"runAsUser": 0}}]},
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "root-probe", "namespace": "laravel"},
+        "spec": {
+            "containers": [
+                {"name": "c", "image": "laravel-k8s-showcase/redis:7", "securityContext": {"runAsUser": 0}}
+            ]
+        },
     }
     proc = ready_app.kubectl_proc("apply", "--dry-run=server", "-f", "-", input=json.dumps(root_pod))
     assert proc.returncode != 0, "the namespace accepted a pod running as root"
@@ -122,7 +138,9 @@ def test_the_running_app_takes_its_config_from_a_content_hashed_configmap(ready_
         data = ready_app.get("configmap", name)["data"]
         assert data
         for key, value in data.items():
-            assert env.get(key) == value, f"{key}: ConfigMap {name} says {value!r}, the running process has {env.get(key)!r}"
+            assert env.get(key) == value, (
+                f"{key}: ConfigMap {name} says {value!r}, the running process has {env.get(key)!r}"
+            )
             assert not re.search(r"PASSWORD|SECRET|TOKEN|APP_KEY", key), f"{name} holds {key}"
 
 
@@ -141,5 +159,7 @@ def test_credentials_come_only_from_secrets_and_redis_refuses_anonymous_clients(
     with ready_app.http() as http:
         assert http.get(ready_app.url("/ready"), timeout=10).status_code == 200
     redis = ready_app.pods("redis")[0]["metadata"]["name"]
-    anonymous = ready_app.kubectl("exec", redis, "-c", "redis", "--", "env", "-u", "REDISCLI_AUTH", "redis-cli", "ping", check=False)
+    anonymous = ready_app.kubectl(
+        "exec", redis, "-c", "redis", "--", "env", "-u", "REDISCLI_AUTH", "redis-cli", "ping", check=False
+    )
     assert "NOAUTH" in anonymous, f"redis answered an unauthenticated PING: {anonymous!r}"

@@ -15,13 +15,23 @@ def _rerun_job(app, name: str) -> dict:
     """A copy of the deployed migrations Job (same image, config and command) under a new name."""
     job = app.get("job", "laravel-migrate")
     template = job["spec"]["template"]
-    for key in ("controller-uid", "batch.kubernetes.io/controller-uid", "job-name", "batch.kubernetes.io/job-name"):
+    for key in (
+        "controller-uid",
+        "batch.kubernetes.io/controller-uid",
+        "job-name",
+        "batch.kubernetes.io/job-name",
+    ):
         template["metadata"]["labels"].pop(key, None)
     copy = {
         "apiVersion": "batch/v1",
         "kind": "Job",
         "metadata": {"name": name, "namespace": "laravel", "labels": job["metadata"]["labels"]},
-        "spec": {"backoffLimit": 0, "activeDeadlineSeconds": 180, "ttlSecondsAfterFinished": 600, "template": template},
+        "spec": {
+            "backoffLimit": 0,
+            "activeDeadlineSeconds": 180,
+            "ttlSecondsAfterFinished": 600,
+            "template": template,
+        },
     }
     app.kubectl("delete", "job", name, "--ignore-not-found", "--wait=true")
     app.kubectl("apply", "-f", "-", input=json.dumps(copy))

@@ -22,22 +22,36 @@ RUN = uuid.uuid4().hex[:6]
 CANARY_NS = f"lks-netpol-canary-{RUN}"
 OUTSIDER = f"netpol-outsider-{RUN}"
 RESTRICTED = {
-    "runAsNonRoot": True, "runAsUser": 100, "allowPrivilegeEscalation": False,
-    "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"},
+    "runAsNonRoot": True,
+    "runAsUser": 100,
+    "allowPrivilegeEscalation": False,
+    "readOnlyRootFilesystem": True,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
 }
 
 
 def _pod(name: str, namespace: str, labels: dict, command: list[str]) -> dict:
     return {
-        "apiVersion": "v1", "kind": "Pod",
+        "apiVersion": "v1",
+        "kind": "Pod",
         "metadata": {"name": name, "namespace": namespace, "labels": labels},
         "spec": {
-            "automountServiceAccountToken": False, "terminationGracePeriodSeconds": 1,
-            "containers": [{
-                "name": "probe", "image": PROBE_IMAGE, "imagePullPolicy": "IfNotPresent", "command": command,
-                "securityContext": RESTRICTED,
-                "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "100m", "memory": "32Mi"}},
-            }],
+            "automountServiceAccountToken": False,
+            "terminationGracePeriodSeconds": 1,
+            "containers": [
+                {
+                    "name": "probe",
+                    "image": PROBE_IMAGE,
+                    "imagePullPolicy": "IfNotPresent",
+                    "command": command,
+                    "securityContext": RESTRICTED,
+                    "resources": {
+                        "requests": {"cpu": "10m", "memory": "16Mi"},
+                        "limits": {"cpu": "100m", "memory": "32Mi"},
+                    },
+                }
+            ],
         },
     }
 
@@ -50,7 +64,9 @@ def _run_pod(cluster, manifest: dict) -> None:
 
 def _can_connect(cluster, namespace: str, pod: str, container: str, ip: str, port: int) -> bool:
     script = f"timeout 4 bash -c '</dev/tcp/{ip}/{port}' && echo OPEN || echo BLOCKED"
-    out = cluster.kubectl("-n", namespace, "exec", pod, "-c", container, "--", "bash", "-c", script, timeout=30)
+    out = cluster.kubectl(
+        "-n", namespace, "exec", pod, "-c", container, "--", "bash", "-c", script, timeout=30
+    )
     return out.strip().endswith("OPEN")
 
 
@@ -60,7 +76,9 @@ def _app_can_connect(app, pod: str, ip: str, port: int) -> bool:
 
 
 def _cni(cluster) -> str:
-    names = cluster.kubectl("get", "daemonsets", "-A", "-o", "jsonpath={.items[*].metadata.name}", check=False)
+    names = cluster.kubectl(
+        "get", "daemonsets", "-A", "-o", "jsonpath={.items[*].metadata.name}", check=False
+    )
     for cni in ("calico", "cilium", "kube-router", "antrea", "weave", "flannel", "kindnet"):
         if cni in names:
             return cni
@@ -71,14 +89,22 @@ def _policies_enforced(cluster) -> bool:
     """A deny-all-ingress canary: False when traffic still flows, i.e. the CNI ignores policies."""
     cluster.kubectl("create", "namespace", CANARY_NS, check=False)
     try:
-        server = _pod("server", CANARY_NS, {"role": "server"}, ["redis-server", "--protected-mode", "no", "--save", ""])
+        server = _pod(
+            "server", CANARY_NS, {"role": "server"}, ["redis-server", "--protected-mode", "no", "--save", ""]
+        )
         client = _pod("client", CANARY_NS, {"role": "client"}, ["sleep", "600"])
         _run_pod(cluster, server)
         _run_pod(cluster, client)
         ip = cluster.kubectl("-n", CANARY_NS, "get", "pod", "server", "-o", "jsonpath={.status.podIP}")
-        assert _can_connect(cluster, CANARY_NS, "client", "probe", ip, 6379), "canary: no traffic even without a policy"
-        deny = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "deny-all", "namespace": CANARY_NS},
-                "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}}
+        assert _can_connect(cluster, CANARY_NS, "client", "probe", ip, 6379), (
+            "canary: no traffic even without a policy"
+        )
+        deny = {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": "deny-all", "namespace": CANARY_NS},
+            "spec": {"podSelector": {}, "policyTypes": ["Ingress"]},
+        }
         cluster.kubectl("apply", "-f", "-", input=json.dumps(deny))
         time.sleep(5)  # enforcing CNIs program their rules within seconds
         return not _can_connect(cluster, CANARY_NS, "client", "probe", ip, 6379)
@@ -95,12 +121,21 @@ def test_only_the_app_reaches_redis_and_mariadb(ready_app):
     assert _app_can_connect(ready_app, web, redis_ip, 6379), "the app cannot reach Redis"
     assert _app_can_connect(ready_app, web, mariadb_ip, 3306), "the app cannot reach MariaDB"
 
-    outsider = _pod(OUTSIDER, "laravel", {"app.kubernetes.io/name": "netpol-probe", "app.kubernetes.io/component": "outsider"}, ["sleep", "600"])
-    dns_ip = cluster.kubectl("-n", "kube-system", "get", "service", "kube-dns", "-o", "jsonpath={.spec.clusterIP}")
+    outsider = _pod(
+        OUTSIDER,
+        "laravel",
+        {"app.kubernetes.io/name": "netpol-probe", "app.kubernetes.io/component": "outsider"},
+        ["sleep", "600"],
+    )
+    dns_ip = cluster.kubectl(
+        "-n", "kube-system", "get", "service", "kube-dns", "-o", "jsonpath={.spec.clusterIP}"
+    )
     try:
         _run_pod(cluster, outsider)
         # positive control: the probe's own tool works and the allowed DNS flow is open
-        assert _can_connect(cluster, "laravel", OUTSIDER, "probe", dns_ip, 53), "the probe pod cannot reach DNS"
+        assert _can_connect(cluster, "laravel", OUTSIDER, "probe", dns_ip, 53), (
+            "the probe pod cannot reach DNS"
+        )
         reached = {
             "redis": _can_connect(cluster, "laravel", OUTSIDER, "probe", redis_ip, 6379),
             "mariadb": _can_connect(cluster, "laravel", OUTSIDER, "probe", mariadb_ip, 3306),

@@ -14,7 +14,14 @@ pytestmark = [pytest.mark.k8s, pytest.mark.slow]
 
 def _evict(app, pod: str):
     body = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": pod, "namespace": "laravel"}}
-    return app.kubectl_proc("create", "--raw", f"/api/v1/namespaces/laravel/pods/{pod}/eviction", "-f", "-", input=json.dumps(body))
+    return app.kubectl_proc(
+        "create",
+        "--raw",
+        f"/api/v1/namespaces/laravel/pods/{pod}/eviction",
+        "-f",
+        "-",
+        input=json.dumps(body),
+    )
 
 
 @pytest.mark.criterion("pdb")
@@ -34,9 +41,13 @@ def test_an_eviction_that_would_break_min_available_is_refused(ready_app):
     try:
         for proc in accepted:
             assert proc.returncode == 0, f"an eviction within the budget was refused: {proc.stderr}"
-        assert refused.returncode != 0, f"evicting {pods[allowed]} below minAvailable={min_available} was accepted"
+        assert refused.returncode != 0, (
+            f"evicting {pods[allowed]} below minAvailable={min_available} was accepted"
+        )
         assert "disruption budget" in refused.stderr, refused.stderr
         survivor = ready_app.get("pod", pods[allowed])
-        assert survivor["metadata"].get("deletionTimestamp") is None, "the refused pod is being deleted anyway"
+        assert survivor["metadata"].get("deletionTimestamp") is None, (
+            "the refused pod is being deleted anyway"
+        )
     finally:
         ready_app.wait_web_ready(timeout=180)

@@ -20,12 +20,19 @@ def test_a_job_dispatched_through_the_api_is_processed_by_a_worker_pod(ready_app
     assert workers, "no Ready worker pod"
     with ready_app.http() as http:
         log_in_new_user(http, ready_app.url, "K8s Queue")
-        created = http.post(ready_app.url("/api/jobs"), json={"numbers": [3, 4, 5]}, headers={"Accept": "application/json"}, timeout=15)
+        created = http.post(
+            ready_app.url("/api/jobs"),
+            json={"numbers": [3, 4, 5]},
+            headers={"Accept": "application/json"},
+            timeout=15,
+        )
         assert created.status_code == 202, created.text
         job_id = created.json()["data"]["id"]
         deadline = time.monotonic() + 60
         while True:
-            run = http.get(ready_app.url(f"/api/jobs/{job_id}"), headers={"Accept": "application/json"}, timeout=10).json()["data"]
+            run = http.get(
+                ready_app.url(f"/api/jobs/{job_id}"), headers={"Accept": "application/json"}, timeout=10
+            ).json()["data"]
             if run["status"] not in ("queued", "running", "retrying") or time.monotonic() > deadline:
                 break
             time.sleep(1)

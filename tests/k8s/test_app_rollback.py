@@ -32,7 +32,9 @@ def test_a_rollout_to_a_broken_image_is_rolled_back_automatically(ready_app, rec
     print(proc.stderr[-2000:])
     print(t, result.summary())
 
-    assert proc.returncode == 3, f"deploy.sh should report a rolled-back rollout (3), got {proc.returncode}:\n{proc.stderr[-2000:]}"
+    assert proc.returncode == 3, (
+        f"deploy.sh should report a rolled-back rollout (3), got {proc.returncode}:\n{proc.stderr[-2000:]}"
+    )
     assert t["result"] == "rolled-back"
     rollback_seconds = float(t["rollback"])
     detect_seconds = float(t["rollout"])
@@ -46,4 +48,6 @@ def test_a_rollout_to_a_broken_image_is_rolled_back_automatically(ready_app, rec
     versions = {p["metadata"]["labels"]["app.kubernetes.io/version"] for p in pods}
     assert versions == {serving}, versions
     # rollback-time's target (< 1 min) is compared in the report, not asserted here
-    assert result.failed == 0, f"the old version stopped serving during the broken rollout: {result.summary()}"
+    assert result.failed == 0, (
+        f"the old version stopped serving during the broken rollout: {result.summary()}"
+    )

@@ -20,7 +20,11 @@ RPS, MAX_REQUESTS, MAX_SECONDS = 30, 18_000, 540
 def _config_of(app) -> tuple[str, dict]:
     dep = app.get("deployment", WEB)
     app_container = next(c for c in dep["spec"]["template"]["spec"]["containers"] if c["name"] == "app")
-    name = next(e["configMapRef"]["name"] for e in app_container["envFrom"] if e.get("configMapRef", {}).get("name", "").startswith("laravel-config"))
+    name = next(
+        e["configMapRef"]["name"]
+        for e in app_container["envFrom"]
+        if e.get("configMapRef", {}).get("name", "").startswith("laravel-config")
+    )
     return name, app.get("configmap", name)["data"]
 
 
@@ -31,7 +35,9 @@ def _process_env(app, pod: str) -> dict[str, str]:
 
 def _deploy(app, version: str, **env: str) -> dict[str, str]:
     proc = app.deploy(version, **env)
-    assert proc.returncode == 0, f"scripts/deploy.sh {version} failed ({proc.returncode}):\n{proc.stderr[-3000:]}"
+    assert proc.returncode == 0, (
+        f"scripts/deploy.sh {version} failed ({proc.returncode}):\n{proc.stderr[-3000:]}"
+    )
     return timings(proc.stdout)
 
 
@@ -69,17 +75,24 @@ def test_rolling_updates_under_load_fail_no_request(ready_app, record_metric):
     print(json.dumps({"image": image_rollout, "config": config_rollout, "restore": restore_rollout}))
 
     record_metric("zero-downtime-rollout", "requests during 3 rollouts", result.requests, "requests")
-    record_metric("zero-downtime-rollout", "failed requests (connection errors + 5xx)", result.failed, "requests")
+    record_metric(
+        "zero-downtime-rollout", "failed requests (connection errors + 5xx)", result.failed, "requests"
+    )
     record_metric("zero-downtime-rollout", "image rollout time", float(image_rollout["rollout"]), "s")
     record_metric("zero-downtime-rollout", "config rollout time", float(config_rollout["rollout"]), "s")
     record_metric("deploy-time", "deploy.sh total (migrations + rollout)", float(image_rollout["total"]), "s")
 
     # migrations completed before the new version's first pod was created
-    assert job["status"]["completionTime"] <= newest["metadata"]["creationTimestamp"], (job["status"], newest["metadata"])
+    assert job["status"]["completionTime"] <= newest["metadata"]["creationTimestamp"], (
+        job["status"],
+        newest["metadata"],
+    )
     # the config change went through a new, content-hashed ConfigMap and reached the running process
     assert config_after != config_before, "the ConfigMap name did not change with its content"
     assert data_after["LOG_LEVEL"] == log_level
-    assert env_after_config.get("LOG_LEVEL") == log_level, "the restarted pod does not run with the new config"
+    assert env_after_config.get("LOG_LEVEL") == log_level, (
+        "the restarted pod does not run with the new config"
+    )
     # zero downtime
     assert result.requests >= RPS * 30, f"too little load to prove anything: {result.summary()}"
     assert result.connection_errors == 0, result.summary()

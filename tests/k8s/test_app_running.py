@@ -20,9 +20,16 @@ def test_every_pod_is_ready_and_health_answers_200_through_the_ingress(ready_app
     pods = ready_app.get("pods")["items"]
     # completed Job pods are done, not down; pods being deleted (an earlier rollout's old
     # replicas, draining) are on their way out on purpose
-    running = [p for p in pods if p["status"].get("phase") != "Succeeded" and not p["metadata"].get("deletionTimestamp")]
-    not_ready = [p["metadata"]["name"] for p in running if not any(
-        c["type"] == "Ready" and c["status"] == "True" for c in p["status"].get("conditions", []))]
+    running = [
+        p
+        for p in pods
+        if p["status"].get("phase") != "Succeeded" and not p["metadata"].get("deletionTimestamp")
+    ]
+    not_ready = [
+        p["metadata"]["name"]
+        for p in running
+        if not any(c["type"] == "Ready" and c["status"] == "True" for c in p["status"].get("conditions", []))
+    ]
     components = {p["metadata"]["labels"].get("app.kubernetes.io/component") for p in running}
     assert not not_ready, f"pods not Ready: {not_ready}"
     assert {"web", "worker", "redis", "mariadb"} <= components, f"components running: {components}"
@@ -62,7 +69,9 @@ def test_the_ingress_serves_its_own_certificate_from_its_tls_secret_not_traefiks
     # the negative: a host that no Ingress claims gets Traefik's default certificate, so the
     # check above tells the two apart (chain verified; OpenSSL never matches *.localhost to a
     # host one label under it, see Cluster.https_get)
-    unclaimed = cluster.https_get(f"no-ingress-{uuid.uuid4().hex[:8]}.localhost", "/health", check_hostname=False)
+    unclaimed = cluster.https_get(
+        f"no-ingress-{uuid.uuid4().hex[:8]}.localhost", "/health", check_hostname=False
+    )
     assert unclaimed.status == 404, unclaimed.body[:200]
     assert describe_certificate(unclaimed.certificate) == default_cert, (
         describe_certificate(unclaimed.certificate),

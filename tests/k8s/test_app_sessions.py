@@ -35,7 +35,10 @@ def test_a_login_on_one_pod_is_valid_on_another_and_a_logout_ends_it_everywhere(
     keys_before = _redis_keys(ready_app)
 
     registered = ready_app.pod_request(
-        first, "POST", "/api/auth/register", JSON,
+        first,
+        "POST",
+        "/api/auth/register",
+        JSON,
         json.dumps({"name": "K8s Session", "email": email, "password": "correct-horse-battery"}),
     )
     assert registered.status == 201, registered.body
@@ -43,23 +46,32 @@ def test_a_login_on_one_pod_is_valid_on_another_and_a_logout_ends_it_everywhere(
     assert jar, f"no session cookie from {first}: {registered.headers}"
     assert _redis_keys(ready_app) > keys_before, "the login stored no key in Redis"
 
-    me_elsewhere = ready_app.pod_request(second, "GET", "/api/auth/me", {**JSON, "Cookie": _cookie_header(jar)})
+    me_elsewhere = ready_app.pod_request(
+        second, "GET", "/api/auth/me", {**JSON, "Cookie": _cookie_header(jar)}
+    )
     assert me_elsewhere.status == 200, f"session from {first} not valid on {second}: {me_elsewhere.body}"
     assert me_elsewhere.json()["data"]["email"] == email
 
     # a write with the session cookie carries the session's CSRF token (docs/APP.md, "Access matrix")
     csrf = registered.json()["meta"]["csrf_token"]
-    logout = ready_app.pod_request(second, "POST", "/api/auth/logout",
-                                   {**JSON, "Cookie": _cookie_header(jar), "X-CSRF-TOKEN": csrf})
+    logout = ready_app.pod_request(
+        second, "POST", "/api/auth/logout", {**JSON, "Cookie": _cookie_header(jar), "X-CSRF-TOKEN": csrf}
+    )
     assert logout.status == 200, logout.body
     me_after = ready_app.pod_request(first, "GET", "/api/auth/me", {**JSON, "Cookie": _cookie_header(jar)})
-    assert me_after.status == 401, f"logout on {second} did not end the session on {first}: {me_after.status} {me_after.body}"
+    assert me_after.status == 401, (
+        f"logout on {second} did not end the session on {first}: {me_after.status} {me_after.body}"
+    )
 
 
 @pytest.mark.criterion("auth-redis-sessions")
 def test_a_wrong_password_is_refused_on_every_pod(ready_app):
     for pod in [p["metadata"]["name"] for p in ready_app.pods("web")][:2]:
         reply = ready_app.pod_request(
-            pod, "POST", "/api/auth/login", JSON, json.dumps({"email": "nobody@example.test", "password": "wrong-password"})
+            pod,
+            "POST",
+            "/api/auth/login",
+            JSON,
+            json.dumps({"email": "nobody@example.test", "password": "wrong-password"}),
         )
         assert reply.status in (401, 422), f"{pod}: {reply.status} {reply.body}"

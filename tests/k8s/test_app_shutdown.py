@@ -50,12 +50,15 @@ class PodContainer:
 
     def exec(self, *cmd: str, timeout: float = 60, check: bool = True, stdin: str | None = None):
         interactive = ["-i"] if stdin is not None else []
-        proc = self.app.kubectl_proc("exec", *interactive, self.pod, "-c", self.container, "--", *cmd,
-                                     input=stdin, timeout=timeout)
+        proc = self.app.kubectl_proc(
+            "exec", *interactive, self.pod, "-c", self.container, "--", *cmd, input=stdin, timeout=timeout
+        )
         if check and proc.returncode == 124:  # `timeout N cgi-fcgi ...`: connected, never answered
             raise FpmStopped(f"{self.pod}: FastCGI request timed out")
         if check and proc.returncode != 0:
-            raise RuntimeError(f"kubectl exec {self.pod} -c {self.container} failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
+            raise RuntimeError(
+                f"kubectl exec {self.pod} -c {self.container} failed ({proc.returncode}): {proc.stderr.strip()[-500:]}"
+            )
         return proc
 
 
@@ -72,8 +75,11 @@ def send_slow(app: App, pool: concurrent.futures.Executor) -> Slow:
     def get() -> tuple[int, str, float]:
         with app.http() as http:
             try:
-                reply = http.get(app.url(f"/api/slow?ms={SLOW_MS}&probe={marker}"),
-                                 headers={"Accept": "application/json", "X-Request-Id": marker}, timeout=SLOW_MS / 1000 + 40)
+                reply = http.get(
+                    app.url(f"/api/slow?ms={SLOW_MS}&probe={marker}"),
+                    headers={"Accept": "application/json", "X-Request-Id": marker},
+                    timeout=SLOW_MS / 1000 + 40,
+                )
                 return reply.status_code, reply.text, time.monotonic()
             except requests.RequestException as exc:
                 return 0, f"{type(exc).__name__}: {exc}"[:300], time.monotonic()
@@ -81,8 +87,9 @@ def send_slow(app: App, pool: concurrent.futures.Executor) -> Slow:
     return Slow(marker, time.monotonic(), pool.submit(get))
 
 
-def seen_running(app: App, pod: str, pool: concurrent.futures.Executor, sent: list[Slow], timeout: float = 60
-                 ) -> tuple[Slow, dict]:
+def seen_running(
+    app: App, pod: str, pool: concurrent.futures.Executor, sent: list[Slow], timeout: float = 60
+) -> tuple[Slow, dict]:
     """Send slow requests through the Ingress (one more every 2 s, at most 5: each holds an FPM
     worker) until the pod's FPM status page shows one of them Running; returns it and its entry."""
     in_pod = PodContainer(app, pod)
@@ -99,7 +106,9 @@ def seen_running(app: App, pod: str, pool: concurrent.futures.Executor, sent: li
             (slow,) = [s for m, s in fresh.items() if m in proc["request uri"]]
             return slow, proc
         time.sleep(0.2)
-    pytest.fail(f"no slow request seen Running on {pod} within {timeout:.0f}s ({len(sent)} sent)", pytrace=False)
+    pytest.fail(
+        f"no slow request seen Running on {pod} within {timeout:.0f}s ({len(sent)} sent)", pytrace=False
+    )
 
 
 def wait_fpm_stopped(app: App, pod: str, slow: Slow, deleted_at: float) -> float:
@@ -120,8 +129,11 @@ def wait_fpm_stopped(app: App, pod: str, slow: Slow, deleted_at: float) -> float
         time.sleep(0.1)
     status, body, ended = slow.future.result()
     why = "the stop signal did not land while it ran" if status == 200 else f"cut short: {body[:120]!r}"
-    pytest.fail(f"{slow.marker} ended HTTP {status} {ended - deleted_at:.1f}s after the deletion of {pod}, before "
-                f"its FPM was seen stopping: {why}", pytrace=False)
+    pytest.fail(
+        f"{slow.marker} ended HTTP {status} {ended - deleted_at:.1f}s after the deletion of {pod}, before "
+        f"its FPM was seen stopping: {why}",
+        pytrace=False,
+    )
 
 
 def _wait_replaced(app, deleted: str, count: int, timeout: float = 180) -> None:
@@ -132,7 +144,9 @@ def _wait_replaced(app, deleted: str, count: int, timeout: float = 180) -> None:
         ready = {p["metadata"]["name"] for p in app.pods("web")}  # Ready and not terminating
         if deleted not in ready and len(ready) >= count:
             return
-        assert time.monotonic() < deadline, f"{deleted} not replaced by a Ready pod within {timeout:.0f}s: {ready}"
+        assert time.monotonic() < deadline, (
+            f"{deleted} not replaced by a Ready pod within {timeout:.0f}s: {ready}"
+        )
         time.sleep(1)
 
 
@@ -160,7 +174,9 @@ def test_deleting_web_pods_under_30_rps_loses_no_request_and_the_requests_runnin
     ready_app, variant, record_metric
 ):
     if variant != "fpm":
-        pytest.fail(f"{variant}: no in-pod view of running requests is implemented for this runtime", pytrace=False)
+        pytest.fail(
+            f"{variant}: no in-pod view of running requests is implemented for this runtime", pytrace=False
+        )
     pods = [p["metadata"]["name"] for p in ready_app.pods("web")]
     # replaced means back at minReplicas Ready (the HPA may have scaled up before this test)
     want = min(len(pods), ready_app.get("hpa", WEB)["spec"]["minReplicas"])
@@ -168,7 +184,9 @@ def test_deleting_web_pods_under_30_rps_loses_no_request_and_the_requests_runnin
     sent: list[Slow] = []
     with (
         concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool,
-        Load(ready_app, LOAD_PATH, rps=LOAD_RPS, max_requests=15_000, max_seconds=330, threads=16, timeout=10) as load,
+        Load(
+            ready_app, LOAD_PATH, rps=LOAD_RPS, max_requests=15_000, max_seconds=330, threads=16, timeout=10
+        ) as load,
     ):
         time.sleep(3)
         for pod in pods:
@@ -182,7 +200,9 @@ def test_deleting_web_pods_under_30_rps_loses_no_request_and_the_requests_runnin
             assert still, f"{slow.marker} no longer Running on {pod} right after its deletion"
             stopped_at = wait_fpm_stopped(ready_app, pod, slow, deleted_at)
             status, body, ended = slow.future.result(timeout=SLOW_MS / 1000 + 60)
-            assert status == 200, f"{slow.marker} running on {pod} at its deletion and stop ended {status} {body[:200]}"
+            assert status == 200, (
+                f"{slow.marker} running on {pod} at its deletion and stop ended {status} {body[:200]}"
+            )
             reply = json.loads(body)
             assert reply["ms"] == SLOW_MS, reply
             assert reply["slept_ms"] >= SLOW_MS, reply
@@ -206,11 +226,17 @@ def test_deleting_web_pods_under_30_rps_loses_no_request_and_the_requests_runnin
     rps = result.requests / seconds
     numbers = f"{result.summary()}; {rps:.1f} rps; {len(sent)} slow requests; " + "; ".join(proofs)
     print(numbers)
-    record_metric("graceful-shutdown", "requests while every web pod was replaced", result.requests, "requests")
+    record_metric(
+        "graceful-shutdown", "requests while every web pod was replaced", result.requests, "requests"
+    )
     record_metric("graceful-shutdown", "request rate while every web pod was replaced", round(rps, 1), "rps")
     record_metric("graceful-shutdown", "failed requests", result.failed, "requests")
     assert rps >= MIN_RPS, f"load reached only {rps:.1f} rps (< {MIN_RPS}): {numbers}"
     assert result.connection_errors == 0, numbers
     assert result.server_errors == 0, numbers
-    failed_slow = [(s.marker, status, body[:120]) for s, (status, body, _) in zip(sent, others, strict=True) if status != 200]
+    failed_slow = [
+        (s.marker, status, body[:120])
+        for s, (status, body, _) in zip(sent, others, strict=True)
+        if status != 200
+    ]
     assert not failed_slow, f"slow requests that did not complete: {failed_slow}; {numbers}"

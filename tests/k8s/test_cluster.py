@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from fixtures.capabilities import ROOT
 from fixtures.cluster import TRAEFIK_DEFAULT_CERT, describe_certificate
+from suite.project import ROOT
 
 # under xdist, keep this module on one worker (--dist loadgroup): its Service owns NodePort 30080
 pytestmark = [pytest.mark.k8s, pytest.mark.xdist_group("cluster")]
@@ -68,7 +68,9 @@ NAMESPACE_LABEL = "laravel-k8s-showcase/test=cluster"
 @pytest.fixture(scope="module")
 def namespace(cluster):
     """A namespace of this run only (runs and xdist workers never share one)."""
-    cluster.kubectl("delete", "namespace", "-l", NAMESPACE_LABEL, "--wait=true", "--timeout=180s", timeout=200)
+    cluster.kubectl(
+        "delete", "namespace", "-l", NAMESPACE_LABEL, "--wait=true", "--timeout=180s", timeout=200
+    )
     name = f"cluster-test-{uuid.uuid4().hex[:8]}"
     cluster.kubectl("create", "namespace", name)
     cluster.kubectl("label", "namespace", name, NAMESPACE_LABEL)
@@ -172,8 +174,9 @@ def test_the_ingress_serves_https_with_a_certificate_of_the_generated_ca(cluster
     )
     assert response.body.strip() in _probe_pods(cluster, probe)
     # the probe's Ingress has no TLS secret: Traefik answered with its default certificate
-    served, default = describe_certificate(response.certificate), describe_certificate(
-        cluster.tls_secret_certificate(*TRAEFIK_DEFAULT_CERT)
+    served, default = (
+        describe_certificate(response.certificate),
+        describe_certificate(cluster.tls_secret_certificate(*TRAEFIK_DEFAULT_CERT)),
     )
     assert served == default, f"{host} was served {served}, Traefik's default certificate is {default}"
     plain = requests.get(cluster.url("/index.html"), headers={"Host": host}, timeout=10)
@@ -272,7 +275,9 @@ def test_an_hpa_scales_a_cpu_burning_deployment_out_under_load_and_back_in(clust
             while not stop.is_set() and time.monotonic() < deadline and budget.acquire(blocking=False):
                 try:
                     r = session.get(
-                        cluster.url("/cgi-bin/burn"), headers={"Host": host_of("burner", namespace)}, timeout=10
+                        cluster.url("/cgi-bin/burn"),
+                        headers={"Host": host_of("burner", namespace)},
+                        timeout=10,
                     )
                     sent["ok" if r.status_code == 200 else "failed"] += 1
                 except requests.RequestException:

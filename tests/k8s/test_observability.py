@@ -25,7 +25,13 @@ MONITORING_NS = "monitoring"
 MONITORING = ROOT / "monitoring"
 DASHBOARDS = MONITORING / "grafana" / "dashboards"
 # what Grafana would send for the dashboards' variables on this cluster
-LIVE_VARIABLES = {"namespace": NAMESPACE, "pod": ".*", "__rate_interval": "1m", "__interval": "15s", "__range": "1h"}
+LIVE_VARIABLES = {
+    "namespace": NAMESPACE,
+    "pod": ".*",
+    "__rate_interval": "1m",
+    "__interval": "15s",
+    "__range": "1h",
+}
 TRAFFIC_REQUESTS = 60
 
 
@@ -85,7 +91,11 @@ def drive_traffic(app) -> None:
             http.get(app.url("/api/ping"), **kw)
         http.get(app.url("/api/tasks"), **kw)
         http.get(app.url("/api/tasks/999999"), **kw)
-        http.post(app.url("/api/auth/login"), json={"email": "nobody@example.com", "password": "wrong-password"}, **kw)
+        http.post(
+            app.url("/api/auth/login"),
+            json={"email": "nobody@example.com", "password": "wrong-password"},
+            **kw,
+        )
         http.post(app.url("/api/jobs"), json={"numbers": [1, 2, 3]}, **kw)
 
 
@@ -115,7 +125,9 @@ def wait_for_fresh_scrapes(prometheus, timeout: float = 90) -> None:
         if scrapes and all(t > since for t in scrapes.values()):
             return
         if time.monotonic() > deadline:
-            pytest.fail(f"laravel-app targets not all scraped within {timeout:.0f}s: {scrapes}", pytrace=False)
+            pytest.fail(
+                f"laravel-app targets not all scraped within {timeout:.0f}s: {scrapes}", pytrace=False
+            )
         time.sleep(3)
 
 
@@ -141,7 +153,9 @@ def scraped_app(ready_app, prometheus):
 
 
 @pytest.mark.criterion("metrics-collected", "custom-prometheus-metrics", "php-laravel-metrics")
-def test_prometheus_has_scraped_the_app_request_queue_db_and_cache_series(scraped_app, prometheus, variant, record_metric):
+def test_prometheus_has_scraped_the_app_request_queue_db_and_cache_series(
+    scraped_app, prometheus, variant, record_metric
+):
     # the request series of the pods serving now, not stale ones an earlier run left
     serving = "|".join(p["metadata"]["name"] for p in scraped_app.pods("web"))
     expected = [
@@ -171,8 +185,11 @@ def test_prometheus_has_every_runtime_specific_series_of_the_poc(scraped_app, pr
     if variant == "fpm":
         assert len(names) >= 20, names
     elif not names:
-        pytest.fail("monitoring/exported-metrics.txt has no scrape of the Swoole variant: run "
-                    "scripts/metrics-snapshot.sh where its image exists", pytrace=False)
+        pytest.fail(
+            "monitoring/exported-metrics.txt has no scrape of the Swoole variant: run "
+            "scripts/metrics-snapshot.sh where its image exists",
+            pytrace=False,
+        )
     pods = {p["metadata"]["name"] for p in scraped_app.pods("web")}
     missing = {}
     for name in names:
@@ -183,7 +200,9 @@ def test_prometheus_has_every_runtime_specific_series_of_the_poc(scraped_app, pr
 
 
 @pytest.mark.criterion("grafana-comparison-dashboard")
-def test_every_dashboard_query_runs_against_the_cluster_prometheus(scraped_app, prometheus, variant, record_metric):
+def test_every_dashboard_query_runs_against_the_cluster_prometheus(
+    scraped_app, prometheus, variant, record_metric
+):
     # the recording rules' 5m windows need a few evaluations after the traffic
     prometheus.wait_for(
         f'namespace_runtime:cpu_seconds_per_request:ratio5m{{namespace="{NAMESPACE}", runtime="{variant}"}}',
@@ -210,7 +229,9 @@ def test_every_dashboard_query_runs_against_the_cluster_prometheus(scraped_app, 
     record_metric("grafana-comparison-dashboard", f"panels_with_live_data_{variant}", proven, "panels")
     record_metric("grafana-comparison-dashboard", "panels_total", total, "panels")
     assert not errors, "queries that Prometheus rejected:\n" + "\n".join(errors)
-    assert not without_data, f"panels of the deployed {variant} variant without data:\n" + "\n".join(without_data)
+    assert not without_data, f"panels of the deployed {variant} variant without data:\n" + "\n".join(
+        without_data
+    )
 
 
 def rule_groups_in_repo() -> dict[str, int]:
@@ -235,8 +256,12 @@ def test_prometheus_loaded_every_rule_of_the_repository_and_evaluates_it_without
             break
         time.sleep(5)
     assert {name: len(groups[name]["rules"]) for name in expected if name in groups} == expected
-    unhealthy = [f"{g}/{r.get('name')}: {r.get('lastError')}" for g, grp in groups.items() for r in grp["rules"]
-                 if r.get("health") != "ok"]
+    unhealthy = [
+        f"{g}/{r.get('name')}: {r.get('lastError')}"
+        for g, grp in groups.items()
+        for r in grp["rules"]
+        if r.get("health") != "ok"
+    ]
     assert not unhealthy, unhealthy
 
 
@@ -248,12 +273,16 @@ def test_prometheus_scrapes_itself_and_every_kubelet_endpoint_it_is_configured_f
         targets = prometheus.targets()
         up = {(t["labels"]["job"], t["labels"].get("node")) for t in targets if t["health"] == "up"}
         wanted = {("prometheus", None)} | {
-            (job, n["metadata"]["name"]) for n in nodes for job in ("kubelet-cadvisor", "kubelet-resource", "kubelet-probes")
+            (job, n["metadata"]["name"])
+            for n in nodes
+            for job in ("kubelet-cadvisor", "kubelet-resource", "kubelet-probes")
         }
         if wanted <= up or time.monotonic() > deadline:
             break
         time.sleep(5)
-    down = [f"{t['labels']['job']} {t['scrapeUrl']}: {t['lastError']}" for t in targets if t["health"] != "up"]
+    down = [
+        f"{t['labels']['job']} {t['scrapeUrl']}: {t['lastError']}" for t in targets if t["health"] != "up"
+    ]
     assert wanted <= up, f"targets not up: {sorted(wanted - up)}; errors: {down}"
     # the series the rules read from the kubelet, for Prometheus' own pod
     for expr in (
@@ -271,8 +300,11 @@ def test_prometheus_scrapes_every_ready_web_pod(ready_app, prometheus):
     web_pods = {p["metadata"]["name"] for p in ready_app.pods("web")}
     deadline = time.monotonic() + 90
     while True:
-        scraped = {t["labels"].get("pod") for t in prometheus.targets()
-                   if t["labels"]["job"] == "laravel-app" and t["health"] == "up"}
+        scraped = {
+            t["labels"].get("pod")
+            for t in prometheus.targets()
+            if t["labels"]["job"] == "laravel-app" and t["health"] == "up"
+        }
         if web_pods <= scraped or time.monotonic() > deadline:
             break
         time.sleep(5)
@@ -280,8 +312,12 @@ def test_prometheus_scrapes_every_ready_web_pod(ready_app, prometheus):
 
 
 @pytest.mark.criterion("alerting")
-def test_a_crash_looping_container_drives_kube_container_restarting_to_firing(prometheus, cluster, record_metric):
-    manifest = yaml.safe_load((Path(__file__).parent / "samples" / "monitoring" / "crashing-pod.yaml").read_text())
+def test_a_crash_looping_container_drives_kube_container_restarting_to_firing(
+    prometheus, cluster, record_metric
+):
+    manifest = yaml.safe_load(
+        (Path(__file__).parent / "samples" / "monitoring" / "crashing-pod.yaml").read_text()
+    )
     # a fresh name per run: an alert left firing by an earlier run must not count
     name = f"crashing-container-{uuid.uuid4().hex[:6]}"
     manifest["metadata"]["name"] = name
@@ -292,9 +328,13 @@ def test_a_crash_looping_container_drives_kube_container_restarting_to_firing(pr
         deadline = time.monotonic() + 300
         firing = []
         while time.monotonic() < deadline:
-            firing = [a for a in prometheus.alerts()
-                      if a["labels"].get("alertname") == "KubeContainerRestarting"
-                      and a["labels"].get("pod") == name and a["state"] == "firing"]
+            firing = [
+                a
+                for a in prometheus.alerts()
+                if a["labels"].get("alertname") == "KubeContainerRestarting"
+                and a["labels"].get("pod") == name
+                and a["state"] == "firing"
+            ]
             if firing:
                 break
             time.sleep(10)
@@ -309,5 +349,14 @@ def test_a_crash_looping_container_drives_kube_container_restarting_to_firing(pr
         assert alert["annotations"]["runbook_url"] == "docs/runbook.md#kubecontainerrestarting"
         record_metric("alerting", "crash_to_firing_seconds", time.time() - started, "s")
     finally:
-        cluster.kubectl("-n", MONITORING_NS, "delete", "pod", name, "--ignore-not-found", "--wait=false",
-                        check=False, timeout=60)
+        cluster.kubectl(
+            "-n",
+            MONITORING_NS,
+            "delete",
+            "pod",
+            name,
+            "--ignore-not-found",
+            "--wait=false",
+            check=False,
+            timeout=60,
+        )

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fixtures.artifacts import failed
-from fixtures.capabilities import docker_reason, require_tool
+from plugins.artifacts import failed
+from plugins.capabilities import docker_reason, require_tool
 from tests.repo import ROOT
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow, pytest.mark.criterion("terraform-infra")]

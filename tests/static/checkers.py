@@ -10,8 +10,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from fixtures.capabilities import require_tool
 from fixtures.manifests import kustomize_build as kustomize_build  # shared with the container tier
+from plugins.capabilities import require_tool
 from tests.repo import ROOT
 
 K8S_SCHEMA_VERSION = "1.34.0"
@@ -43,6 +43,11 @@ def ruff(paths: list[Path]) -> tuple[bool, str]:
     return _run([require_tool("ruff"), "check", "--no-cache", *map(str, paths)])
 
 
+def ruff_format(paths: list[Path]) -> tuple[bool, str]:
+    """`ruff format --check`: one layout for all the suite's Python (pyproject.toml's settings)."""
+    return _run([require_tool("ruff"), "format", "--check", "--no-cache", *map(str, paths)])
+
+
 def json_valid(paths: list[Path]) -> tuple[bool, str]:
     errors = []
     for p in paths:
@@ -58,9 +63,7 @@ def kube_validate(manifests: str) -> tuple[bool, str]:
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as fh:
         fh.write(manifests)
     try:
-        return _run(
-            [require_tool("kubernetes-validate"), "--strict", "-k", K8S_SCHEMA_VERSION, fh.name]
-        )
+        return _run([require_tool("kubernetes-validate"), "--strict", "-k", K8S_SCHEMA_VERSION, fh.name])
     finally:
         os.unlink(fh.name)
 

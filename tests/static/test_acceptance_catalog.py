@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.acceptance import catalog_errors, load_catalog
+from plugins.acceptance import catalog_errors, load_catalog
 from tests.repo import ROOT
 
 pytestmark = pytest.mark.static
@@ -58,9 +58,24 @@ def test_an_unknown_criterion_id_fails_collection(tmp_path):
         )
     )
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "conftest", "--rootdir", str(ROOT), "-c",
-         str(ROOT / "pyproject.toml"), "--reports-dir", str(tmp_path / "r"), str(tmp_path / "test_typo.py")],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "conftest",
+            "--rootdir",
+            str(ROOT),
+            "-c",
+            str(ROOT / "pyproject.toml"),
+            "--reports-dir",
+            str(tmp_path / "r"),
+            str(tmp_path / "test_typo.py"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 4, proc.stdout + proc.stderr  # usage error
     assert "no-such-criterion" in proc.stdout + proc.stderr
@@ -69,9 +84,27 @@ def test_an_unknown_criterion_id_fails_collection(tmp_path):
 def _run(tmp_path, test_file, *extra) -> Path:
     """The suite's plugins over one test file; returns the acceptance.json it wrote."""
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "conftest", "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"),
-         "--reports-dir", str(tmp_path / "r"), "-m", "static", *extra, str(test_file)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "conftest",
+            "--rootdir",
+            str(ROOT),
+            "-c",
+            str(ROOT / "pyproject.toml"),
+            "--reports-dir",
+            str(tmp_path / "r"),
+            "-m",
+            "static",
+            *extra,
+            str(test_file),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode in (0, 1), proc.stdout + proc.stderr
     return tmp_path / "r" / "acceptance.json"
@@ -83,8 +116,9 @@ def _run_suite(tmp_path, test_file, *extra) -> dict:
 
 def test_the_report_merges_the_tiers_run_one_after_another_and_fresh_report_starts_over(tmp_path):
     first = tmp_path / "test_first.py"
-    first.write_text(textwrap.dedent(
-        """
+    first.write_text(
+        textwrap.dedent(
+            """
         import pytest
 
         @pytest.mark.static
@@ -92,10 +126,12 @@ def test_the_report_merges_the_tiers_run_one_after_another_and_fresh_report_star
         def test_passes():
             pass
         """
-    ))
+        )
+    )
     second = tmp_path / "test_second.py"
-    second.write_text(textwrap.dedent(
-        """
+    second.write_text(
+        textwrap.dedent(
+            """
         import pytest
 
         @pytest.mark.static
@@ -108,7 +144,8 @@ def test_the_report_merges_the_tiers_run_one_after_another_and_fresh_report_star
         def test_skips():
             pytest.skip("no cluster here")
         """
-    ))
+        )
+    )
     assert _run_suite(tmp_path, first)["api-crud"]["status"] == "PASS"
     merged = _run_suite(tmp_path, second)
     assert merged["api-crud"]["status"] == "PASS", "the first run's evidence was dropped"
@@ -122,8 +159,9 @@ def test_the_report_merges_the_tiers_run_one_after_another_and_fresh_report_star
 
 def test_a_criterion_scoped_to_one_variant_counts_only_for_that_variant(tmp_path):
     scoped = tmp_path / "test_scoped.py"
-    scoped.write_text(textwrap.dedent(
-        """
+    scoped.write_text(
+        textwrap.dedent(
+            """
         import pytest
 
         @pytest.mark.static
@@ -133,7 +171,8 @@ def test_a_criterion_scoped_to_one_variant_counts_only_for_that_variant(tmp_path
             if variant == "swoole":
                 pytest.skip("no swoole here")
         """
-    ))
+        )
+    )
     report = _run_suite(tmp_path, scoped, "--variant", "both", "--fresh-report")
     assert [t["nodeid"].split("[")[1] for t in report["swoole-metrics"]["tests"]] == ["swoole]"]
     assert report["swoole-metrics"]["status"] == "SKIP"
@@ -142,8 +181,9 @@ def test_a_criterion_scoped_to_one_variant_counts_only_for_that_variant(tmp_path
 
 def test_a_criterion_of_both_runtimes_is_partial_when_one_runtime_was_skipped(tmp_path):
     test = tmp_path / "test_runtimes.py"
-    test.write_text(textwrap.dedent(
-        """
+    test.write_text(
+        textwrap.dedent(
+            """
         import pytest
 
         @pytest.mark.static
@@ -172,13 +212,16 @@ def test_a_criterion_of_both_runtimes_is_partial_when_one_runtime_was_skipped(tm
         def test_live_half(variant):
             pass
         """
-    ))
+        )
+    )
     data = json.loads(_run(tmp_path, test, "--variant", "both", "--fresh-report").read_text())
     report = {c["id"]: c for c in data["criteria"]}
     shutdown = report["graceful-shutdown"]
     assert shutdown["status"] == "PARTIAL"
-    assert shutdown["columns"] == {"fpm": {"status": "PASS", "note": ""},
-                                   "swoole": {"status": "SKIP", "note": "swoole: no image here"}}
+    assert shutdown["columns"] == {
+        "fpm": {"status": "PASS", "note": ""},
+        "swoole": {"status": "SKIP", "note": "swoole: no image here"},
+    }
     assert shutdown["note"].startswith("fpm PASS · swoole SKIP: swoole: no image here")
     # an FPM-only criterion ignores the Swoole run; a static test is evidence for both runtimes
     assert report["opcache-config"]["status"] == "PASS"
@@ -191,14 +234,19 @@ def test_a_criterion_of_both_runtimes_is_partial_when_one_runtime_was_skipped(tm
     only_fpm = json.loads(_run(tmp_path, test, "--variant", "fpm", "--fresh-report").read_text())
     pdb = {c["id"]: c for c in only_fpm["criteria"]}["pdb"]
     assert pdb["status"] == "PARTIAL", pdb
-    assert pdb["columns"]["swoole"]["status"] == "NOT COVERED", "the static half alone does not prove a runtime"
-    assert {c["id"]: c for c in only_fpm["criteria"]}["graceful-shutdown"]["columns"]["swoole"]["status"] == "NOT COVERED"
+    assert pdb["columns"]["swoole"]["status"] == "NOT COVERED", (
+        "the static half alone does not prove a runtime"
+    )
+    assert {c["id"]: c for c in only_fpm["criteria"]}["graceful-shutdown"]["columns"]["swoole"][
+        "status"
+    ] == "NOT COVERED"
 
 
 def test_a_metric_row_compares_the_worst_measurement_with_its_target(tmp_path):
     test = tmp_path / "test_metrics.py"
-    test.write_text(textwrap.dedent(
-        """
+    test.write_text(
+        textwrap.dedent(
+            """
         import pytest
 
         @pytest.mark.static
@@ -218,8 +266,14 @@ def test_a_metric_row_compares_the_worst_measurement_with_its_target(tmp_path):
         def test_unmeasured(variant):
             pass
         """
-    ))
-    report = {c["id"]: c for c in json.loads(_run(tmp_path, test, "--variant", "both", "--fresh-report").read_text())["criteria"]}
+        )
+    )
+    report = {
+        c["id"]: c
+        for c in json.loads(_run(tmp_path, test, "--variant", "both", "--fresh-report").read_text())[
+            "criteria"
+        ]
+    }
     fpm = report["perf-fpm-p95"]
     assert fpm["status"] == "PASS", fpm
     assert fpm["columns"]["fpm"]["note"] == "52 ms < 100 ms", "the worst round counts, in the target's unit"
@@ -235,8 +289,9 @@ def test_a_metric_row_compares_the_worst_measurement_with_its_target(tmp_path):
 
 def test_merged_evidence_records_its_commit_and_tier_and_ages_out(tmp_path):
     test = tmp_path / "test_aging.py"
-    test.write_text(textwrap.dedent(
-        """
+    test.write_text(
+        textwrap.dedent(
+            """
         import pytest
 
         @pytest.mark.static
@@ -249,7 +304,8 @@ def test_merged_evidence_records_its_commit_and_tier_and_ages_out(tmp_path):
         def test_renamed_later():
             pass
         """
-    ))
+        )
+    )
     js = _run(tmp_path, test, "--fresh-report")
     first = {c["id"]: c for c in json.loads(js.read_text())["criteria"]}
     evidence = first["gitops"]["tests"][0]
@@ -294,8 +350,9 @@ def test_every_criterion_proven_per_runtime_declares_its_runtimes(tmp_path):
     """A criterion with tests parametrized by `variant` must list its variants, or its Swoole half
     could never show up as missing."""
     plugin = tmp_path / "lks_dump_plugin.py"
-    plugin.write_text(textwrap.dedent(
-        """
+    plugin.write_text(
+        textwrap.dedent(
+            """
         import json, os
 
         def pytest_collection_modifyitems(items):
@@ -310,12 +367,29 @@ def test_every_criterion_proven_per_runtime_declares_its_runtimes(tmp_path):
             with open(os.environ["LKS_DUMP"], "w") as fh:
                 json.dump(seen, fh)
         """
-    ))
+        )
+    )
     dump = tmp_path / "criteria.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "lks_dump_plugin", "--co", "-q", "--reports-dir", str(tmp_path / "r"),
-         "-m", "static or app or container or k8s", "--variant", "both"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "lks_dump_plugin",
+            "--co",
+            "-q",
+            "--reports-dir",
+            str(tmp_path / "r"),
+            "-m",
+            "static or app or container or k8s",
+            "--variant",
+            "both",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env=os.environ | {"PYTHONPATH": str(tmp_path), "LKS_DUMP": str(dump)},
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]

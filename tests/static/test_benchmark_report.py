@@ -18,8 +18,12 @@ ROUNDS = Path(__file__).parent / "data" / "bench-rounds.jsonl"
 
 
 def run_report(rounds: Path, out: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "benchmarks" / "report.py"), str(rounds), str(out)],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "report.py"), str(rounds), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_the_report_takes_medians_and_compares_throughput_per_cpu(tmp_path):

@@ -18,27 +18,48 @@ from tests.static.test_k8s_manifests import K8S, rule_redis_drivers
 pytestmark = [pytest.mark.static, pytest.mark.criterion("config-env", "configmaps")]
 
 REDIS = SimpleNamespace(host="redis-under-test", port=6379)
-DATABASE = SimpleNamespace(host="mariadb-under-test", port=3306, database="laravel", user="laravel", password="s3cret")
+DATABASE = SimpleNamespace(
+    host="mariadb-under-test", port=3306, database="laravel", user="laravel", password="s3cret"
+)
 # what the container tier may change, and nothing else
-TIER_OVERRIDES = {"DB_HOST", "DB_PORT", "DB_DATABASE", "DB_USERNAME", "DB_PASSWORD", "REDIS_HOST", "REDIS_PORT",
-                  "REDIS_PASSWORD", "SESSION_SECURE_COOKIE"}
+TIER_OVERRIDES = {
+    "DB_HOST",
+    "DB_PORT",
+    "DB_DATABASE",
+    "DB_USERNAME",
+    "DB_PASSWORD",
+    "REDIS_HOST",
+    "REDIS_PORT",
+    "REDIS_PASSWORD",
+    "SESSION_SECURE_COOKIE",
+}
 
 
 def _config_map(directory: Path, name: str) -> dict[str, str]:
     docs = manifests.render(directory)
-    return next(d["data"] for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"].startswith(name))
+    return next(
+        d["data"] for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"].startswith(name)
+    )
 
 
 def test_the_container_tier_environment_is_the_fpm_overlays_rendered_one_but_for_its_own_services():
     deployed = manifests.deployed_env("fpm")
     env = app_env(REDIS, DATABASE)
     changed = {k for k in deployed if env.get(k) != deployed[k]}
-    assert changed <= TIER_OVERRIDES, f"the container tier changes more than its own services: {sorted(changed - TIER_OVERRIDES)}"
+    assert changed <= TIER_OVERRIDES, (
+        f"the container tier changes more than its own services: {sorted(changed - TIER_OVERRIDES)}"
+    )
     assert set(env) - set(deployed) <= TIER_OVERRIDES, sorted(set(env) - set(deployed))
     for name in ("laravel-config", "database-config"):
         for key, value in _config_map(K8S / "fpm", name).items():
-            assert key in TIER_OVERRIDES or env[key] == value, f"{name} {key}: ConfigMap {value!r}, container tier {env.get(key)!r}"
-    assert (env["DB_HOST"], env["REDIS_HOST"], env["SESSION_SECURE_COOKIE"]) == ("mariadb-under-test", "redis-under-test", "false")
+            assert key in TIER_OVERRIDES or env[key] == value, (
+                f"{name} {key}: ConfigMap {value!r}, container tier {env.get(key)!r}"
+            )
+    assert (env["DB_HOST"], env["REDIS_HOST"], env["SESSION_SECURE_COOKIE"]) == (
+        "mariadb-under-test",
+        "redis-under-test",
+        "false",
+    )
 
 
 def test_a_wrong_value_in_the_configmap_reaches_the_container_environment(tmp_path):

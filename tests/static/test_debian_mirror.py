@@ -20,7 +20,10 @@ MIRROR = "http://apt-cache.corp.example:3142/debian"
 def mirror_of(apt_dir, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["bash", "-c", f'source "{COMMON}"; debian_mirror "$1"', "debian_mirror", str(apt_dir)],
-        capture_output=True, text=True, timeout=30, env={"PATH": "/usr/bin:/bin", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={"PATH": "/usr/bin:/bin", **(env or {})},
     )
 
 
@@ -66,11 +69,14 @@ def test_the_mirror_comes_from_deb822_sources_skipping_security_and_third_party_
 
 
 def test_the_mirror_comes_from_a_classic_sources_list_with_options(tmp_path):
-    apt = apt_tree(tmp_path, sources_list=f"""\
+    apt = apt_tree(
+        tmp_path,
+        sources_list=f"""\
         # deb http://old.example/debian bookworm main
         deb [arch=amd64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] {MIRROR} bookworm main
         deb {MIRROR}-security bookworm-security main
-        """)
+        """,
+    )
     proc = mirror_of(apt)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == MIRROR
@@ -83,8 +89,11 @@ def test_debian_mirror_overrides_the_apt_sources(tmp_path):
 
 
 def test_sources_without_a_debian_archive_fail_with_one_line_saying_what_to_set(tmp_path):
-    apt = apt_tree(tmp_path, vendor_list="deb https://packages.vendor.example/apt cloud-sdk main\n",
-                   disabled_sources=f"Types: deb\nURIs: {MIRROR}\nSuites: trixie\nEnabled: no\n")
+    apt = apt_tree(
+        tmp_path,
+        vendor_list="deb https://packages.vendor.example/apt cloud-sdk main\n",
+        disabled_sources=f"Types: deb\nURIs: {MIRROR}\nSuites: trixie\nEnabled: no\n",
+    )
     proc = mirror_of(apt)
     assert proc.returncode == 1
     assert proc.stdout == ""
@@ -96,4 +105,6 @@ def test_sources_without_a_debian_archive_fail_with_one_line_saying_what_to_set(
 
 def test_no_script_builds_a_debian_host_name_in():
     hits = [str(p.relative_to(ROOT)) for p in shell_scripts() if "deb.debian.org" in p.read_text()]
-    assert hits == [], f"take the mirror from the machine's apt sources (debian_mirror), not a fixed host: {hits}"
+    assert hits == [], (
+        f"take the mirror from the machine's apt sources (debian_mirror), not a fixed host: {hits}"
+    )

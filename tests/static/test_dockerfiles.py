@@ -87,7 +87,9 @@ def multistage_problems(path: Path, target: str | None) -> list[str]:
                 if tool in mounted:
                     continue
                 if re.search(rf"(^|[\s'\"]){re.escape(tool)}($|[\s'\"])", rest):
-                    problems.append(f"{path.name}:{target or 'final'}: build tool {tool!r} in the final stage")
+                    problems.append(
+                        f"{path.name}:{target or 'final'}: build tool {tool!r} in the final stage"
+                    )
     return problems
 
 
@@ -104,7 +106,9 @@ def debian_problems(path: Path, target: str | None) -> list[str]:
     _, stages = parse(path)
     base = final_root(stages, final_stage(stages, target)).base
     if not re.match(r"^debian:(\d+\.\d+|[a-z]+-\d{8})(-slim)?$", base):
-        return [f"{path.name}:{target or 'final'}: base {base!r} is not a pinned Debian image (debian:13.1-slim)"]
+        return [
+            f"{path.name}:{target or 'final'}: base {base!r} is not a pinned Debian image (debian:13.1-slim)"
+        ]
     return []
 
 
@@ -134,7 +138,9 @@ def user_and_health_problems(path: Path, target: str | None) -> list[str]:
     users = [rest for op, rest in final.instructions if op == "USER"]
     uid = users[-1].split(":")[0] if users else ""
     if not uid.isdigit() or int(uid) == 0:
-        problems.append(f"{path.name}:{target or 'final'}: USER {uid or '(none)'} is not a numeric non-root uid")
+        problems.append(
+            f"{path.name}:{target or 'final'}: USER {uid or '(none)'} is not a numeric non-root uid"
+        )
     if not any(op == "HEALTHCHECK" for op, _ in final.instructions):
         problems.append(f"{path.name}:{target or 'final'}: no HEALTHCHECK")
     return problems

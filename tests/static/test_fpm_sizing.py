@@ -15,7 +15,10 @@ import pytest
 from tests.static import fpm_sizing
 from tests.static.fpm_sizing import DOC, ENTRYPOINT, POOL_CONFIG, SizingError, mismatches
 
-pytestmark = [pytest.mark.static, pytest.mark.criterion("fpm-how-it-works", "fpm-container-config", variant="fpm")]
+pytestmark = [
+    pytest.mark.static,
+    pytest.mark.criterion("fpm-how-it-works", "fpm-container-config", variant="fpm"),
+]
 
 
 def _variant(tmp_path: Path, source: Path, old: str, new: str) -> Path:
@@ -34,35 +37,54 @@ def test_the_docs_formula_its_examples_the_entrypoint_and_the_pool_config_agree_
     assert mismatches() == []
 
 
-@pytest.mark.parametrize("overrides", [
-    {"PHP_FPM_CHILD_MB": "64"},
-    {"PHP_FPM_RESERVED_MB": "128", "PHP_FPM_MAX_CHILDREN_CAP": "8"},
-    {"PHP_FPM_PM_MAX_CHILDREN": "3", "PHP_MEMORY_LIMIT_MAX_MB": "96"},
-], ids=["child-64", "reserved-128-cap-8", "fixed-3-children"])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"PHP_FPM_CHILD_MB": "64"},
+        {"PHP_FPM_RESERVED_MB": "128", "PHP_FPM_MAX_CHILDREN_CAP": "8"},
+        {"PHP_FPM_PM_MAX_CHILDREN": "3", "PHP_MEMORY_LIMIT_MAX_MB": "96"},
+    ],
+    ids=["child-64", "reserved-128-cap-8", "fixed-3-children"],
+)
 def test_the_three_still_agree_when_the_sizing_settings_are_overridden(overrides):
     assert mismatches(env=overrides) == []
 
 
 def test_a_docs_formula_that_differs_from_the_entrypoint_is_rejected(tmp_path):
-    doc = _variant(tmp_path, DOC, "child_mb          = env(PHP_FPM_CHILD_MB, 48)", "child_mb          = env(PHP_FPM_CHILD_MB, 64)")
+    doc = _variant(
+        tmp_path,
+        DOC,
+        "child_mb          = env(PHP_FPM_CHILD_MB, 48)",
+        "child_mb          = env(PHP_FPM_CHILD_MB, 64)",
+    )
     found = mismatches(doc=doc)
     assert any("the entrypoint computes max_children" in m for m in found), found
     assert any("the docs' table says max_children" in m for m in found), found
 
 
 def test_an_entrypoint_that_sizes_differently_from_the_docs_is_rejected(tmp_path):
-    entrypoint = _variant(tmp_path, ENTRYPOINT, "fpm_max_children / 5 > 1 ? fpm_max_children / 5", "fpm_max_children / 4 > 1 ? fpm_max_children / 4")
+    entrypoint = _variant(
+        tmp_path,
+        ENTRYPOINT,
+        "fpm_max_children / 5 > 1 ? fpm_max_children / 5",
+        "fpm_max_children / 4 > 1 ? fpm_max_children / 4",
+    )
     found = mismatches(entrypoint=entrypoint)
     assert any("1024 MB: the entrypoint computes start_servers '4'" in m for m in found), found
     assert any("the pool config gets pm.start_servers = '4'" in m for m in found), found
 
 
 def test_a_pool_config_that_ignores_the_entrypoint_is_rejected(tmp_path):
-    hard_coded = _variant(tmp_path, POOL_CONFIG, "pm.max_children = ${PHP_FPM_PM_MAX_CHILDREN}", "pm.max_children = 10")
+    hard_coded = _variant(
+        tmp_path, POOL_CONFIG, "pm.max_children = ${PHP_FPM_PM_MAX_CHILDREN}", "pm.max_children = 10"
+    )
     assert any("pm.max_children = '10'" in m for m in mismatches(pool_config=hard_coded))
     (tmp_path / "typo").mkdir()
     typo = _variant(tmp_path / "typo", POOL_CONFIG, "${PHP_FPM_PM_MAX_CHILDREN}", "${PHP_FPM_MAX_CHILDREN}")
-    assert any("uses ${PHP_FPM_MAX_CHILDREN}, which the entrypoint does not set" in m for m in mismatches(pool_config=typo))
+    assert any(
+        "uses ${PHP_FPM_MAX_CHILDREN}, which the entrypoint does not set" in m
+        for m in mismatches(pool_config=typo)
+    )
 
 
 def test_docs_without_a_readable_formula_fail_with_one_clear_line(tmp_path):
@@ -70,6 +92,8 @@ def test_docs_without_a_readable_formula_fail_with_one_clear_line(tmp_path):
     missing.write_text("# no formula here\n")
     with pytest.raises(SizingError, match="no <!-- fpm-sizing:begin -->"):
         mismatches(doc=missing)
-    hostile = _variant(tmp_path, DOC, "min_spare_servers = start_servers", "min_spare_servers = __import__('os').getpid()")
+    hostile = _variant(
+        tmp_path, DOC, "min_spare_servers = start_servers", "min_spare_servers = __import__('os').getpid()"
+    )
     with pytest.raises(SizingError, match="unsupported expression"):
         mismatches(doc=hostile)

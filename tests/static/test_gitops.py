@@ -38,8 +38,10 @@ def test_argo_cd_applications_sync_the_fpm_and_swoole_overlays_of_this_repositor
         assert spec["project"] == project["metadata"]["name"]
         assert spec["source"]["repoURL"] in project["spec"]["sourceRepos"]
         assert spec["source"]["targetRevision"] == "main"
-        assert {"server": spec["destination"]["server"], "namespace": spec["destination"]["namespace"]} in \
-            project["spec"]["destinations"]
+        assert {
+            "server": spec["destination"]["server"],
+            "namespace": spec["destination"]["namespace"],
+        } in project["spec"]["destinations"]
         assert spec["syncPolicy"]["automated"] == {"prune": True, "selfHeal": True}
         assert_overlay_builds(spec["source"]["path"])
 

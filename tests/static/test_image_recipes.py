@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fixtures.capabilities import require_tool
 from fixtures.manifests import render
+from plugins.capabilities import require_tool
 from tests.repo import ROOT, SAMPLES
 from tests.static.test_dockerfiles import parse
 from tests.static.test_linters import kustomizations
@@ -42,10 +42,19 @@ def rel(path: Path) -> str:
 # --- the build plan ------------------------------------------------------------------------------
 def build_plan(profile: str, flavour: str = "debian") -> dict[str, tuple[str, str, dict[str, str]]]:
     """`build-images.sh --plan`: tag -> (Dockerfile relative to app/, target or "-", build args)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("IMAGE_PREFIX", "ONLINE_BASE_IMAGE", "BASE_IMAGE")}
-    proc = subprocess.run([str(BUILD), "--plan", "--profile", profile, "--flavour", flavour],
-                          capture_output=True, text=True, timeout=60, env=env)
-    assert proc.returncode == 0, f"build-images.sh --plan --profile {profile} --flavour {flavour}: {proc.stderr}"
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("IMAGE_PREFIX", "ONLINE_BASE_IMAGE", "BASE_IMAGE")
+    }
+    proc = subprocess.run(
+        [str(BUILD), "--plan", "--profile", profile, "--flavour", flavour],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert proc.returncode == 0, (
+        f"build-images.sh --plan --profile {profile} --flavour {flavour}: {proc.stderr}"
+    )
     return parse_plan(proc.stdout)
 
 
@@ -60,14 +69,21 @@ def parse_plan(text: str) -> dict[str, tuple[str, str, dict[str, str]]]:
 def recipe_differences(offline: dict, online: dict, offline_base: str, online_base: str) -> list[str]:
     """What differs between the two profiles' Debian recipes besides BASE_IMAGE (offline_base /
     online_base): an image only one builds, another Dockerfile, target or build arg."""
-    problems = [f"{tag}: built only {where}" for tag, where in
-                [*((t, "offline") for t in offline.keys() - online.keys()), *((t, "online") for t in online.keys() - offline.keys())]]
+    problems = [
+        f"{tag}: built only {where}"
+        for tag, where in [
+            *((t, "offline") for t in offline.keys() - online.keys()),
+            *((t, "online") for t in online.keys() - offline.keys()),
+        ]
+    ]
     for tag in sorted(offline.keys() & online.keys()):
         (f_off, t_off, a_off), (f_on, t_on, a_on) = offline[tag], online[tag]
         if (f_off, t_off) != (f_on, t_on):
             problems.append(f"{tag}: offline {f_off}:{t_off}, online {f_on}:{t_on}")
         if a_off.get("BASE_IMAGE") != offline_base or a_on.get("BASE_IMAGE") != online_base:
-            problems.append(f"{tag}: BASE_IMAGE offline {a_off.get('BASE_IMAGE')}, online {a_on.get('BASE_IMAGE')}")
+            problems.append(
+                f"{tag}: BASE_IMAGE offline {a_off.get('BASE_IMAGE')}, online {a_on.get('BASE_IMAGE')}"
+            )
         rest_off = {k: v for k, v in a_off.items() if k != "BASE_IMAGE"}
         rest_on = {k: v for k, v in a_on.items() if k != "BASE_IMAGE"}
         if rest_off != rest_on:
@@ -76,8 +92,13 @@ def recipe_differences(offline: dict, online: dict, offline_base: str, online_ba
 
 
 def offline_base() -> str:
-    return subprocess.run([str(ROOT / "scripts" / "base-image.sh"), "--name"], capture_output=True, text=True,
-                          check=True, timeout=30).stdout.strip()
+    return subprocess.run(
+        [str(ROOT / "scripts" / "base-image.sh"), "--name"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    ).stdout.strip()
 
 
 def online_base() -> str:
@@ -93,21 +114,27 @@ def debian_plan(profile: str) -> dict[str, tuple[str, str, dict[str, str]]]:
 
 @pytest.mark.criterion("dockerfile-multistage", "ci-build")
 def test_the_online_and_offline_recipes_of_every_debian_image_differ_only_in_the_base_image():
-    assert recipe_differences(debian_plan("offline"), debian_plan("online"), offline_base(), online_base()) == []
+    assert (
+        recipe_differences(debian_plan("offline"), debian_plan("online"), offline_base(), online_base()) == []
+    )
 
 
 def test_the_recipe_comparison_rejects_an_online_image_built_from_another_dockerfile():
     offline = parse_plan((BAD / "plan-offline.txt").read_text())
     online = parse_plan((BAD / "plan-online-other-recipe.txt").read_text())
     problems = recipe_differences(offline, online, "lks/debian-base:trixie-r1", "debian:trixie-20251117-slim")
-    assert any("offline docker/offline/Dockerfile:fpm, online Dockerfile.fpm:fpm" in p for p in problems), problems
+    assert any("offline docker/offline/Dockerfile:fpm, online Dockerfile.fpm:fpm" in p for p in problems), (
+        problems
+    )
     assert any("laravel-k8s-showcase/nginx:1.0.0: built only offline" in p for p in problems), problems
     assert any("build args differ besides BASE_IMAGE" in p for p in problems), problems
 
 
 def online_base_problems(base: str) -> list[str]:
     """The online base must be Debian's slim image pinned to a dated tag or a digest."""
-    if re.fullmatch(r"debian:trixie-\d{8}-slim", base) or re.fullmatch(r"debian(:[\w.-]+)?@sha256:[0-9a-f]{64}", base):
+    if re.fullmatch(r"debian:trixie-\d{8}-slim", base) or re.fullmatch(
+        r"debian(:[\w.-]+)?@sha256:[0-9a-f]{64}", base
+    ):
         return []
     return [f"online base {base!r} is not pinned (debian:trixie-YYYYMMDD-slim or a digest)"]
 
@@ -137,7 +164,9 @@ def test_the_online_base_is_pinned_and_is_the_default_of_every_debian_dockerfile
 
 def test_the_base_checks_reject_a_floating_base_and_a_dockerfile_on_another_default():
     assert online_base_problems("debian:trixie-slim") != []
-    problems = base_default_problems([BAD / "other-base.Dockerfile"], BAD / "docker-compose.yml", "debian:trixie-20251117-slim")
+    problems = base_default_problems(
+        [BAD / "other-base.Dockerfile"], BAD / "docker-compose.yml", "debian:trixie-20251117-slim"
+    )
     assert any("ARG BASE_IMAGE=debian:trixie-slim" in p for p in problems), problems
 
 
@@ -156,7 +185,15 @@ def manifest_images() -> dict[str, str]:
     found: dict[str, str] = {}
     for directory in kustomizations():
         for doc in render(directory):
-            spec = (doc.get("spec") or {}).get("template", {}).get("spec") or (doc.get("spec") or {}).get("jobTemplate", {}).get("spec", {}).get("template", {}).get("spec") or {}
+            spec = (
+                (doc.get("spec") or {}).get("template", {}).get("spec")
+                or (doc.get("spec") or {})
+                .get("jobTemplate", {})
+                .get("spec", {})
+                .get("template", {})
+                .get("spec")
+                or {}
+            )
             for c in [*spec.get("containers", []), *spec.get("initContainers", [])]:
                 found.setdefault(c["image"], f"{rel(directory)} {doc['kind']}/{doc['metadata']['name']}")
     return found
@@ -164,8 +201,11 @@ def manifest_images() -> dict[str, str]:
 
 def unbuilt_images(used: dict[str, str], built: set[str], prefix: str = PREFIX) -> list[str]:
     """The project's images (prefix/...) that are used but no build target produces."""
-    return [f"{where}: {image} is built by no target of scripts/build-images.sh"
-            for image, where in sorted(used.items()) if image.startswith(prefix + "/") and image not in built]
+    return [
+        f"{where}: {image} is built by no target of scripts/build-images.sh"
+        for image, where in sorted(used.items())
+        if image.startswith(prefix + "/") and image not in built
+    ]
 
 
 def built_tags() -> set[str]:
@@ -187,8 +227,12 @@ def test_every_image_the_manifests_and_compose_use_is_built_by_a_target_of_build
 
 
 def test_the_image_coverage_rejects_a_compose_service_on_an_image_nothing_builds():
-    used = {_expand(s["image"]): f"sample {n}" for n, s in compose_services(BAD / "docker-compose.yml").items()}
-    assert unbuilt_images(used, built_tags()) == ["sample queue: laravel-k8s-showcase/queue:1.0.0 is built by no target of scripts/build-images.sh"]
+    used = {
+        _expand(s["image"]): f"sample {n}" for n, s in compose_services(BAD / "docker-compose.yml").items()
+    }
+    assert unbuilt_images(used, built_tags()) == [
+        "sample queue: laravel-k8s-showcase/queue:1.0.0 is built by no target of scripts/build-images.sh"
+    ]
 
 
 def compose_build_problems(path: Path, plan: dict[str, tuple[str, str, dict[str, str]]]) -> list[str]:
@@ -207,7 +251,9 @@ def compose_build_problems(path: Path, plan: dict[str, tuple[str, str, dict[str,
         got_args = {k: _expand(str(v)) for k, v in (build.get("args") or {}).items()}
         got = (build.get("dockerfile", "Dockerfile"), build.get("target", "-"), got_args.get("BASE_IMAGE"))
         if got != (file, target, args.get("BASE_IMAGE")):
-            problems.append(f"{name}: builds {got}, scripts/build-images.sh builds {(file, target, args.get('BASE_IMAGE'))}")
+            problems.append(
+                f"{name}: builds {got}, scripts/build-images.sh builds {(file, target, args.get('BASE_IMAGE'))}"
+            )
     return problems
 
 
@@ -224,7 +270,10 @@ def test_compose_builds_every_image_it_uses_with_the_recipe_of_build_images():
 def test_the_compose_recipe_check_rejects_the_alpine_dockerfile_and_a_missing_build_section():
     problems = compose_build_problems(BAD / "docker-compose.yml", build_plan("online"))
     assert any(p.startswith("fpm: builds ('Dockerfile.fpm', 'fpm', None)") for p in problems), problems
-    assert any(p == "redis: laravel-k8s-showcase/redis:7 has no build section (compose would pull it)" for p in problems), problems
+    assert any(
+        p == "redis: laravel-k8s-showcase/redis:7 has no build section (compose would pull it)"
+        for p in problems
+    ), problems
 
 
 # --- POSIX sh in Alpine stages -------------------------------------------------------------------
@@ -246,7 +295,9 @@ def alpine_stage_scripts(dockerfile: Path) -> list[Path]:
             words = [w for w in rest.split() if not w.startswith("--")]
             for src in words[:-1]:
                 path = dockerfile.parent / src
-                if path.is_file() and (path.suffix == ".sh" or path.read_text(errors="replace").startswith("#!")):
+                if path.is_file() and (
+                    path.suffix == ".sh" or path.read_text(errors="replace").startswith("#!")
+                ):
                     scripts.append(path)
     return scripts
 
@@ -257,8 +308,12 @@ def posix_sh_problems(scripts: list[Path]) -> list[str]:
         first = script.read_text().splitlines()[0] if script.read_text() else ""
         if first not in ("#!/bin/sh", "#!/usr/bin/env sh"):
             problems.append(f"{rel(script)}: shebang {first!r}, an Alpine image has only /bin/sh")
-        proc = subprocess.run([require_tool("shellcheck"), "-s", "sh", "--severity=style", str(script)],
-                              capture_output=True, text=True, timeout=60)
+        proc = subprocess.run(
+            [require_tool("shellcheck"), "-s", "sh", "--severity=style", str(script)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         if proc.returncode != 0:
             codes = sorted(set(re.findall(r"SC\d{4}", proc.stdout)))
             problems.append(f"{rel(script)}: shellcheck -s sh: {', '.join(codes)}")
@@ -273,7 +328,8 @@ def app_dockerfiles() -> list[Path]:
 def test_every_script_an_alpine_stage_copies_is_posix_sh():
     scripts = sorted({s for d in app_dockerfiles() for s in alpine_stage_scripts(d)})
     assert APP / "docker" / "offline" / "entrypoint.sh" in scripts, (
-        f"app/Dockerfile.fpm's Alpine stages copy no entrypoint (the parser is broken): {scripts}")
+        f"app/Dockerfile.fpm's Alpine stages copy no entrypoint (the parser is broken): {scripts}"
+    )
     assert posix_sh_problems(scripts) == []
 
 
@@ -310,22 +366,34 @@ def used_namespaces(src: Path) -> dict[str, set[str]]:
     for php in sorted(src.rglob("*.php")):
         if "vendor" in php.relative_to(src).parts:
             continue
-        for m in re.finditer(r"^use\s+(?:function\s+|const\s+)?\\?([A-Za-z_][\w\\]*)", php.read_text(), re.MULTILINE):
+        for m in re.finditer(
+            r"^use\s+(?:function\s+|const\s+)?\\?([A-Za-z_][\w\\]*)", php.read_text(), re.MULTILINE
+        ):
             found.setdefault(m.group(1), set()).add(str(php.relative_to(src)))
     return found
 
 
 def composer_coverage_problems(src: Path, composer: dict) -> list[str]:
-    own = tuple(ns.rstrip("\\") for key in ("autoload", "autoload-dev") for ns in (composer.get(key, {}).get("psr-4") or {}))
+    own = tuple(
+        ns.rstrip("\\")
+        for key in ("autoload", "autoload-dev")
+        for ns in (composer.get(key, {}).get("psr-4") or {})
+    )
     problems = []
     for name, files in sorted(used_namespaces(src).items()):
         if "\\" not in name or name.startswith(own) or name.startswith(SWOOLE_NAMESPACES):
             continue  # a global class (PHP's own or an extension's), the app's own, ext-swoole's
-        package = next((p for ns, p in NAMESPACE_PACKAGES.items() if name == ns or name.startswith(ns + "\\")), None)
+        package = next(
+            (p for ns, p in NAMESPACE_PACKAGES.items() if name == ns or name.startswith(ns + "\\")), None
+        )
         dev_only = all(f.split("/")[0] in DEV_DIRS for f in files)
         if package is None:
-            problems.append(f"{name} (in {sorted(files)[0]}): no known package; add it to composer.json and NAMESPACE_PACKAGES")
-        elif package not in composer.get("require", {}) and not (dev_only and package in composer.get("require-dev", {})):
+            problems.append(
+                f"{name} (in {sorted(files)[0]}): no known package; add it to composer.json and NAMESPACE_PACKAGES"
+            )
+        elif package not in composer.get("require", {}) and not (
+            dev_only and package in composer.get("require-dev", {})
+        ):
             problems.append(f"{name} (in {sorted(files)[0]}): {package} is not a direct requirement")
     return problems
 
@@ -339,8 +407,11 @@ def test_the_composer_coverage_rejects_a_missing_symfony_requirement_and_an_unkn
     composer = json.loads(COMPOSER_JSON.read_text())
     del composer["require"]["symfony/http-foundation"]
     problems = composer_coverage_problems(BAD / "php", composer)
-    assert any("Symfony\\Component\\HttpFoundation\\Response" in p and "symfony/http-foundation is not a direct requirement" in p
-               for p in problems), problems
+    assert any(
+        "Symfony\\Component\\HttpFoundation\\Response" in p
+        and "symfony/http-foundation is not a direct requirement" in p
+        for p in problems
+    ), problems
     assert any(p.startswith("GuzzleHttp\\Client") and "no known package" in p for p in problems), problems
 
 
@@ -361,18 +432,35 @@ def test_every_direct_composer_dependency_is_pinned_to_an_exact_version():
 
 def test_the_pin_check_rejects_a_caret_range():
     assert pin_problems({"require": {"laravel/framework": "^10.48", "ext-redis": "*"}}) == [
-        "require.laravel/framework: '^10.48' is not an exact version"]
+        "require.laravel/framework: '^10.48' is not an exact version"
+    ]
 
 
-EXACT_PIN_WARNING = re.compile(r"^- require(-dev)?\.[\w./-]+ : exact version constraints \([^)]*\) should be avoided")
+EXACT_PIN_WARNING = re.compile(
+    r"^- require(-dev)?\.[\w./-]+ : exact version constraints \([^)]*\) should be avoided"
+)
 
 
 def composer_validate(path: Path) -> list[str]:
     """`composer validate --strict` of a composer.json: its errors and warnings, except the one
     about exact versions (the pins are deliberate: Debian's versions, until a lock exists)."""
-    proc = subprocess.run([require_tool("composer"), "validate", "--strict", "--no-interaction", "--no-check-publish",
-                           str(path)], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "COMPOSER_HOME": str(Path(os.environ.get("TMPDIR", "/tmp")) / "lks-composer-home")})
+    proc = subprocess.run(
+        [
+            require_tool("composer"),
+            "validate",
+            "--strict",
+            "--no-interaction",
+            "--no-check-publish",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **os.environ,
+            "COMPOSER_HOME": str(Path(os.environ.get("TMPDIR", "/tmp")) / "lks-composer-home"),
+        },
+    )
     lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.startswith("- ")]
     rest = [ln for ln in lines if not EXACT_PIN_WARNING.match(ln)]
     if proc.returncode != 0 and not lines:  # it did not validate anything (usage error, crash)
@@ -385,7 +473,9 @@ def test_composer_validate_strict_accepts_composer_json():
     assert composer_validate(COMPOSER_JSON) == []
 
 
-def test_composer_validate_strict_rejects_a_composer_json_without_a_license_and_with_an_unbound_requirement(tmp_path):
+def test_composer_validate_strict_rejects_a_composer_json_without_a_license_and_with_an_unbound_requirement(
+    tmp_path,
+):
     bad = tmp_path / "composer.json"
     bad.write_text((BAD / "composer.json").read_text())
     problems = composer_validate(bad)
@@ -398,7 +488,10 @@ def test_the_composer_coverage_rejects_octane_only_suggested():
     composer = json.loads(COMPOSER_JSON.read_text())
     composer.setdefault("suggest", {})["laravel/octane"] = composer["require"].pop("laravel/octane")
     problems = composer_coverage_problems(APP / "src", composer)
-    assert any(p.startswith("Laravel\\Octane\\") and "laravel/octane is not a direct requirement" in p for p in problems), problems
+    assert any(
+        p.startswith("Laravel\\Octane\\") and "laravel/octane is not a direct requirement" in p
+        for p in problems
+    ), problems
 
 
 # --- Composer in the Alpine flavour (issue #11 item 2) -------------------------------------------
@@ -410,8 +503,14 @@ def composer_platform_problems(dockerfile: Path, final_target: str) -> list[str]
     problems = []
     for stage in stages:
         for op, rest in stage.instructions:
-            if op == "RUN" and re.search(r"\bcomposer\s+install\b", rest) and "--ignore-platform-req" not in rest:
-                problems.append(f"stage {stage.name or stage.base}: composer install without --ignore-platform-reqs")
+            if (
+                op == "RUN"
+                and re.search(r"\bcomposer\s+install\b", rest)
+                and "--ignore-platform-req" not in rest
+            ):
+                problems.append(
+                    f"stage {stage.name or stage.base}: composer install without --ignore-platform-reqs"
+                )
     final = next((s for s in stages if s.name == final_target), None)
     if final is None:
         return [*problems, f"no stage {final_target}"]

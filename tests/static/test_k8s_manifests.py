@@ -31,7 +31,12 @@ OVERLAYS = ("fpm", "swoole", "comparison")
 WORKLOADS = ("Deployment", "StatefulSet", "Job", "DaemonSet")
 SECRET_KEYS = ("APP_KEY", "DB_PASSWORD", "REDIS_PASSWORD", "MARIADB_ROOT_PASSWORD")
 SECRET_NAME = re.compile(r"(PASSWORD|SECRET|TOKEN|_KEY$|^APP_KEY$)")
-REQUIRED_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/component", "app.kubernetes.io/part-of", "app.kubernetes.io/version")
+REQUIRED_LABELS = (
+    "app.kubernetes.io/name",
+    "app.kubernetes.io/component",
+    "app.kubernetes.io/part-of",
+    "app.kubernetes.io/version",
+)
 # the longest graceful stop of either runtime: FPM process_control_timeout / Octane max_wait_time
 RUNTIME_STOP_SECONDS = 20
 
@@ -167,28 +172,49 @@ def rule_graceful_stop(docs: Docs) -> list[str]:
         for c in containers(spec, init=False):
             drain = _prestop_seconds(c)
             if drain < 5:
-                bad.append(f"{ref(doc)} container {c['name']}: preStop sleeps {drain}s (< 5 s for endpoint removal)")
+                bad.append(
+                    f"{ref(doc)} container {c['name']}: preStop sleeps {drain}s (< 5 s for endpoint removal)"
+                )
             if grace <= drain + RUNTIME_STOP_SECONDS:
-                bad.append(f"{ref(doc)}: terminationGracePeriodSeconds {grace} <= preStop {drain}s + runtime stop {RUNTIME_STOP_SECONDS}s")
+                bad.append(
+                    f"{ref(doc)}: terminationGracePeriodSeconds {grace} <= preStop {drain}s + runtime stop {RUNTIME_STOP_SECONDS}s"
+                )
         app = next((c for c in spec["containers"] if c["name"] == "app"), None)
-        command = " ".join(((app or {}).get("lifecycle", {}).get("preStop", {}).get("exec") or {}).get("command") or [])
+        command = " ".join(
+            ((app or {}).get("lifecycle", {}).get("preStop", {}).get("exec") or {}).get("command") or []
+        )
         if "app:drain" not in command:
-            bad.append(f"{ref(doc)}: the app container's preStop does not flip the drain switch (php artisan app:drain)")
+            bad.append(
+                f"{ref(doc)}: the app container's preStop does not flip the drain switch (php artisan app:drain)"
+            )
     return bad
 
 
 def rule_config_from_configmaps(docs: Docs) -> list[str]:
     """App pods take config from hash-suffixed (generated) ConfigMaps; ConfigMaps hold no secret-looking key."""
     bad = []
-    generated = {d["metadata"]["name"] for d in by_kind(docs, "ConfigMap") if re.search(r"-[a-z0-9]{10}$", d["metadata"]["name"])}
+    generated = {
+        d["metadata"]["name"]
+        for d in by_kind(docs, "ConfigMap")
+        if re.search(r"-[a-z0-9]{10}$", d["metadata"]["name"])
+    }
     for cm in by_kind(docs, "ConfigMap"):
         for key in cm.get("data") or {}:
             if SECRET_NAME.search(key):
                 bad.append(f"{ref(cm)}: key {key} looks secret; it belongs in a Secret")
     for doc, spec in pod_specs(docs):
-        if doc["metadata"].get("labels", {}).get("app.kubernetes.io/component") not in ("web", "worker", "migrations"):
+        if doc["metadata"].get("labels", {}).get("app.kubernetes.io/component") not in (
+            "web",
+            "worker",
+            "migrations",
+        ):
             continue
-        refs = [e["configMapRef"]["name"] for c in containers(spec, init=False) for e in c.get("envFrom") or [] if "configMapRef" in e]
+        refs = [
+            e["configMapRef"]["name"]
+            for c in containers(spec, init=False)
+            for e in c.get("envFrom") or []
+            if "configMapRef" in e
+        ]
         if not refs:
             bad.append(f"{ref(doc)}: no container takes its config from a ConfigMap (envFrom configMapRef)")
         for name in refs:
@@ -231,9 +257,15 @@ def rule_pdb(docs: Docs) -> list[str]:
             bad.append(f"{ref(dep)}: {len(pdbs)} PodDisruptionBudgets select its pods (want 1)")
             continue
         min_available = pdbs[0]["spec"].get("minAvailable")
-        floor = hpas.get(dep["metadata"]["name"], {}).get("spec", {}).get("minReplicas", dep["spec"].get("replicas", 1))
+        floor = (
+            hpas.get(dep["metadata"]["name"], {})
+            .get("spec", {})
+            .get("minReplicas", dep["spec"].get("replicas", 1))
+        )
         if not isinstance(min_available, int) or not 1 <= min_available < floor:
-            bad.append(f"{ref(dep)}: PDB minAvailable {min_available!r} must be an int in [1, minReplicas={floor})")
+            bad.append(
+                f"{ref(dep)}: PDB minAvailable {min_available!r} must be an int in [1, minReplicas={floor})"
+            )
     return bad
 
 
@@ -259,28 +291,40 @@ def rule_hpa(docs: Docs) -> list[str]:
         if (behavior.get("scaleDown") or {}).get("stabilizationWindowSeconds", 300) < 60:
             bad.append(f"{ref(hpa)}: scale-down window under 60 s flaps")
         if "replicas" in dep["spec"]:
-            bad.append(f"{ref(dep)}: sets replicas although the HPA owns them (kubectl apply would undo a scale-out)")
+            bad.append(
+                f"{ref(dep)}: sets replicas although the HPA owns them (kubectl apply would undo a scale-out)"
+            )
     return bad
 
 
 def rule_hpa_bounds(docs: Docs) -> list[str]:
     """Every HPA can scale (maxReplicas > minReplicas), keeps web at >= 2 pods and aims CPU at 40-90 %."""
     bad = []
-    web = {d["metadata"]["name"] for d in by_kind(docs, "Deployment")
-           if d["metadata"].get("labels", {}).get("app.kubernetes.io/component") == "web"}
+    web = {
+        d["metadata"]["name"]
+        for d in by_kind(docs, "Deployment")
+        if d["metadata"].get("labels", {}).get("app.kubernetes.io/component") == "web"
+    }
     for hpa in by_kind(docs, "HorizontalPodAutoscaler"):
         spec = hpa["spec"]
         low, high = spec.get("minReplicas", 1), spec.get("maxReplicas", 0)
         if high <= low:
             bad.append(f"{ref(hpa)}: maxReplicas {high} <= minReplicas {low}: it can never scale out")
         if spec["scaleTargetRef"]["name"] in web and low < 2:
-            bad.append(f"{ref(hpa)}: minReplicas {low} < 2 for a web Deployment (one pod is a single point of failure)")
-        cpu = [m["resource"]["target"] for m in spec.get("metrics", [])
-               if m["type"] == "Resource" and m["resource"]["name"] == "cpu"]
+            bad.append(
+                f"{ref(hpa)}: minReplicas {low} < 2 for a web Deployment (one pod is a single point of failure)"
+            )
+        cpu = [
+            m["resource"]["target"]
+            for m in spec.get("metrics", [])
+            if m["type"] == "Resource" and m["resource"]["name"] == "cpu"
+        ]
         if not cpu or cpu[0].get("type") != "Utilization":
             bad.append(f"{ref(hpa)}: no CPU averageUtilization target")
         elif not CPU_TARGET_PERCENT[0] <= cpu[0].get("averageUtilization", 0) <= CPU_TARGET_PERCENT[1]:
-            bad.append(f"{ref(hpa)}: CPU target {cpu[0].get('averageUtilization')} % outside {CPU_TARGET_PERCENT[0]}-{CPU_TARGET_PERCENT[1]} %")
+            bad.append(
+                f"{ref(hpa)}: CPU target {cpu[0].get('averageUtilization')} % outside {CPU_TARGET_PERCENT[0]}-{CPU_TARGET_PERCENT[1]} %"
+            )
     return bad
 
 
@@ -289,7 +333,17 @@ def _mebibytes(quantity: str | int) -> int:
     m = re.fullmatch(r"(\d+)(Ki|Mi|Gi|Ti|k|M|G|T)?", str(quantity))
     if not m:
         raise ValueError(f"unsupported memory quantity {quantity!r}")
-    factor = {None: 1, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+    factor = {
+        None: 1,
+        "Ki": 2**10,
+        "Mi": 2**20,
+        "Gi": 2**30,
+        "Ti": 2**40,
+        "k": 10**3,
+        "M": 10**6,
+        "G": 10**9,
+        "T": 10**12,
+    }
     return int(m.group(1)) * factor[m.group(2)] // 2**20
 
 
@@ -326,17 +380,25 @@ def rule_fpm_sizing(docs: Docs) -> list[str]:
         limit_mb = _mebibytes(limit)
         pool = fpm_sizing.entrypoint_sizing(limit_mb, manifests.container_env(docs, app))
         children, reserved = int(pool["max_children"]), int(pool["reserved_mb"])
-        for what, per_child in (("average worker", int(pool["child_mb"])),
-                                ("memory_limit", _php_megabytes(pool["memory_limit"]))):
+        for what, per_child in (
+            ("average worker", int(pool["child_mb"])),
+            ("memory_limit", _php_megabytes(pool["memory_limit"])),
+        ):
             need = children * per_child + reserved
             if need > limit_mb:
-                bad.append(f"{ref(doc)}: {children} children x {per_child} MB ({what}) + {reserved} MB reserved "
-                           f"= {need} MB does not fit the {limit_mb} MiB memory limit")
+                bad.append(
+                    f"{ref(doc)}: {children} children x {per_child} MB ({what}) + {reserved} MB reserved "
+                    f"= {need} MB does not fit the {limit_mb} MiB memory limit"
+                )
     return bad
 
 
 def redis_driver_problems(env: dict[str, str], where: str) -> list[str]:
-    return [f"{where}: {key} is {env.get(key)!r}, want 'redis'" for key in REDIS_DRIVERS if env.get(key) != "redis"]
+    return [
+        f"{where}: {key} is {env.get(key)!r}, want 'redis'"
+        for key in REDIS_DRIVERS
+        if env.get(key) != "redis"
+    ]
 
 
 def rule_redis_drivers(docs: Docs) -> list[str]:
@@ -352,7 +414,9 @@ def rule_redis_drivers(docs: Docs) -> list[str]:
         if doc["metadata"].get("labels", {}).get("app.kubernetes.io/component") in APP_COMPONENTS:
             for c in containers(spec, init=False):
                 if any("configMapRef" in e for e in c.get("envFrom") or []):  # the PHP containers, not nginx
-                    bad += redis_driver_problems(manifests.container_env(docs, c), f"{ref(doc)} container {c['name']}")
+                    bad += redis_driver_problems(
+                        manifests.container_env(docs, c), f"{ref(doc)} container {c['name']}"
+                    )
     return bad
 
 
@@ -360,20 +424,39 @@ def rule_network_policies(docs: Docs) -> list[str]:
     """Default deny in both directions; Redis/MariaDB accept only the app's pods; DNS is allowed."""
     bad = []
     policies = by_kind(docs, "NetworkPolicy")
-    deny = [p for p in policies if p["spec"]["podSelector"] == {} and set(p["spec"].get("policyTypes", [])) == {"Ingress", "Egress"}
-            and not p["spec"].get("ingress") and not p["spec"].get("egress")]
+    deny = [
+        p
+        for p in policies
+        if p["spec"]["podSelector"] == {}
+        and set(p["spec"].get("policyTypes", [])) == {"Ingress", "Egress"}
+        and not p["spec"].get("ingress")
+        and not p["spec"].get("egress")
+    ]
     if not deny:
         bad.append("no default-deny NetworkPolicy (empty podSelector, Ingress and Egress, no rules)")
-    if not any(53 in [port.get("port") for rule in p["spec"].get("egress", []) for port in rule.get("ports", [])] for p in policies):
+    if not any(
+        53 in [port.get("port") for rule in p["spec"].get("egress", []) for port in rule.get("ports", [])]
+        for p in policies
+    ):
         bad.append("no NetworkPolicy allows DNS (port 53) egress")
     app_labels = {"app.kubernetes.io/component": "web"}
     outsider = {"app.kubernetes.io/component": "outsider"}
     for store in ("redis", "mariadb"):
         store_labels = {"app.kubernetes.io/component": store}
-        ingress = [p for p in policies if matches(p["spec"]["podSelector"], store_labels) and "Ingress" in p["spec"].get("policyTypes", [])]
-        peers = [peer for p in ingress for rule in p["spec"].get("ingress", []) for peer in rule.get("from", [{}])] + \
-                [{} for p in ingress for rule in p["spec"].get("ingress", []) if "from" not in rule]
-        if not any(matches(peer.get("podSelector", {}), app_labels) for peer in peers if "namespaceSelector" not in peer):
+        ingress = [
+            p
+            for p in policies
+            if matches(p["spec"]["podSelector"], store_labels)
+            and "Ingress" in p["spec"].get("policyTypes", [])
+        ]
+        peers = [
+            peer for p in ingress for rule in p["spec"].get("ingress", []) for peer in rule.get("from", [{}])
+        ] + [{} for p in ingress for rule in p["spec"].get("ingress", []) if "from" not in rule]
+        if not any(
+            matches(peer.get("podSelector", {}), app_labels)
+            for peer in peers
+            if "namespaceSelector" not in peer
+        ):
             bad.append(f"{store}: no NetworkPolicy admits the web pods")
         if any(matches(peer.get("podSelector", {}), outsider) for peer in peers if "ipBlock" not in peer):
             bad.append(f"{store}: a NetworkPolicy admits pods that are not the app's")
@@ -415,23 +498,45 @@ FPM_OVERLAYS = ("fpm", "comparison")  # the overlays with an FPM web pod
 RULES: dict[str, RuleSpec] = {
     "resources": RuleSpec(rule_resources, ("resource-limits",), "no-limits.yaml", ("no limits.memory",)),
     "non-root": RuleSpec(rule_non_root, ("non-root",), "root.yaml", ("runAsNonRoot is not true",)),
-    "probes": RuleSpec(rule_probes, ("health-endpoints",), "unbounded-probe.yaml", ("without timeoutSeconds",)),
-    "graceful-stop": RuleSpec(rule_graceful_stop, ("graceful-shutdown", "zero-downtime-rollout"), "no-drain.yaml", ("drain switch",)),
-    "configmaps": RuleSpec(rule_config_from_configmaps, ("configmaps",), "configmap-secret.yaml", ("looks secret",)),
+    "probes": RuleSpec(
+        rule_probes, ("health-endpoints",), "unbounded-probe.yaml", ("without timeoutSeconds",)
+    ),
+    "graceful-stop": RuleSpec(
+        rule_graceful_stop, ("graceful-shutdown", "zero-downtime-rollout"), "no-drain.yaml", ("drain switch",)
+    ),
+    "configmaps": RuleSpec(
+        rule_config_from_configmaps, ("configmaps",), "configmap-secret.yaml", ("looks secret",)
+    ),
     "secrets": RuleSpec(rule_secrets, ("secrets",), "inline-secret.yaml", ("inline value",)),
     "pdb": RuleSpec(rule_pdb, ("pdb",), "pdb-blocks-drain.yaml", ("minAvailable",)),
     "hpa": RuleSpec(rule_hpa, ("hpa-scale-out",), "hpa-cpu-only.yaml", ("want cpu and memory",)),
-    "hpa-bounds": RuleSpec(rule_hpa_bounds, ("hpa-scale-out",), "hpa-bounds.yaml",
-                        ("maxReplicas 1 <= minReplicas 1", "minReplicas 1 < 2", "CPU target 99 %")),
+    "hpa-bounds": RuleSpec(
+        rule_hpa_bounds,
+        ("hpa-scale-out",),
+        "hpa-bounds.yaml",
+        ("maxReplicas 1 <= minReplicas 1", "minReplicas 1 < 2", "CPU target 99 %"),
+    ),
     # fpm-container-config is an FPM-only row: this rule is no evidence for Swoole's resource limits
-    "fpm-sizing": RuleSpec(rule_fpm_sizing, ("fpm-container-config",), "fpm-oversized.yaml",
-                           ("16 children x 48 MB (average worker) + 192 MB reserved = 960 MB does not fit",), FPM_OVERLAYS),
-    "redis-drivers": RuleSpec(rule_redis_drivers, ("redis-sessions", "sessions-solved", "queue-redis", "configmaps"),
-                           "file-sessions.yaml", ("SESSION_DRIVER is 'file'", "QUEUE_CONNECTION is 'sync'",
-                                                  "container app: CACHE_DRIVER is 'array'")),
-    "network-policies": RuleSpec(rule_network_policies, ("network-policies",), "open-redis.yaml", ("not the app's",)),
+    "fpm-sizing": RuleSpec(
+        rule_fpm_sizing,
+        ("fpm-container-config",),
+        "fpm-oversized.yaml",
+        ("16 children x 48 MB (average worker) + 192 MB reserved = 960 MB does not fit",),
+        FPM_OVERLAYS,
+    ),
+    "redis-drivers": RuleSpec(
+        rule_redis_drivers,
+        ("redis-sessions", "sessions-solved", "queue-redis", "configmaps"),
+        "file-sessions.yaml",
+        ("SESSION_DRIVER is 'file'", "QUEUE_CONNECTION is 'sync'", "container app: CACHE_DRIVER is 'array'"),
+    ),
+    "network-policies": RuleSpec(
+        rule_network_policies, ("network-policies",), "open-redis.yaml", ("not the app's",)
+    ),
     "labels": RuleSpec(rule_labels, ("k8s-app-running",), "unlabelled.yaml", ("missing labels",)),
-    "topology-spread": RuleSpec(rule_topology_spread, ("k8s-app-running",), "no-spread.yaml", ("no topology spread",)),
+    "topology-spread": RuleSpec(
+        rule_topology_spread, ("k8s-app-running",), "no-spread.yaml", ("no topology spread",)
+    ),
 }
 
 
@@ -472,7 +577,9 @@ def compose_driver_problems(path: Path) -> list[str]:
         env = service.get("environment") or {}
         if isinstance(env, list):
             env = dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
-        env = {k: re.sub(r"\$\{\w+(?::?-([^}]*))?\}", lambda m: m.group(1) or "", str(v)) for k, v in env.items()}
+        env = {
+            k: re.sub(r"\$\{\w+(?::?-([^}]*))?\}", lambda m: m.group(1) or "", str(v)) for k, v in env.items()
+        }
         if "APP_KEY" in env:
             app_services += 1
             bad += redis_driver_problems(env, f"{path.name} service {name}")
@@ -497,8 +604,14 @@ def test_the_compose_check_rejects_file_sessions_and_an_inline_queue():
 @pytest.mark.criterion("redis-sessions", "sessions-solved", "queue-redis")
 def test_the_driver_variables_are_the_ones_the_app_reads():
     config = ROOT / "app" / "src" / "config"
-    read = {name for f in ("session.php", "cache.php", "queue.php") for name in re.findall(r"env\('(\w+)'", (config / f).read_text())}
-    assert set(REDIS_DRIVERS) <= read, f"the app does not read {sorted(set(REDIS_DRIVERS) - read)} (renamed setting?)"
+    read = {
+        name
+        for f in ("session.php", "cache.php", "queue.php")
+        for name in re.findall(r"env\('(\w+)'", (config / f).read_text())
+    }
+    assert set(REDIS_DRIVERS) <= read, (
+        f"the app does not read {sorted(set(REDIS_DRIVERS) - read)} (renamed setting?)"
+    )
 
 
 @pytest.mark.criterion("secrets")
@@ -507,9 +620,13 @@ def test_committed_secret_files_are_marked_local_dev_only():
     assert examples, "no committed secret example files"
     for path in examples:
         text = path.read_text()
-        values = [line.split("=", 1)[1] for line in text.splitlines() if "=" in line and not line.startswith("#")]
+        values = [
+            line.split("=", 1)[1] for line in text.splitlines() if "=" in line and not line.startswith("#")
+        ]
         marked = "LOCAL DEVELOPMENT" in text or all(v == "CHANGE_ME" for v in values)
-        assert marked, f"{path.relative_to(ROOT)}: neither marked LOCAL DEVELOPMENT nor all CHANGE_ME placeholders"
+        assert marked, (
+            f"{path.relative_to(ROOT)}: neither marked LOCAL DEVELOPMENT nor all CHANGE_ME placeholders"
+        )
 
 
 @pytest.mark.criterion("secrets")
@@ -523,7 +640,11 @@ def test_real_secret_files_are_git_ignored():
 def test_every_manifest_file_holds_one_object_named_after_its_component_and_kind():
     bad = []
     for path in sorted(K8S.rglob("*.yaml")):
-        if path.name == "kustomization.yaml" or "cluster" in path.relative_to(K8S).parts[:1] or "monitoring" in path.relative_to(K8S).parts[:1]:
+        if (
+            path.name == "kustomization.yaml"
+            or "cluster" in path.relative_to(K8S).parts[:1]
+            or "monitoring" in path.relative_to(K8S).parts[:1]
+        ):
             continue
         docs = [d for d in yaml.safe_load_all(path.read_text()) if d]
         if path.name.endswith("-patch.yaml"):
@@ -534,7 +655,9 @@ def test_every_manifest_file_holds_one_object_named_after_its_component_and_kind
         kind = docs[0].get("kind", "").lower()
         names = (kind, *ABBREVIATIONS.get(kind, ()))
         if not any(path.stem.endswith(f"-{n}") or path.stem == n for n in names):
-            bad.append(f"{path.relative_to(ROOT)}: a {docs[0].get('kind')} in a file not named <component>-{kind}.yaml")
+            bad.append(
+                f"{path.relative_to(ROOT)}: a {docs[0].get('kind')} in a file not named <component>-{kind}.yaml"
+            )
     assert not bad, "\n".join(bad)
 
 
@@ -568,7 +691,9 @@ def test_the_env_secrets_component_replaces_the_local_dev_secrets(tmp_path):
     component = tmp_path / "env-secrets"
     shutil.copytree(K8S / "overlays" / "env-secrets", component)
     for sub in ("app", "mariadb"):
-        text = (component / sub / "secrets.env.example").read_text().replace("CHANGE_ME", "from-the-real-file")
+        text = (
+            (component / sub / "secrets.env.example").read_text().replace("CHANGE_ME", "from-the-real-file")
+        )
         (component / sub / "secrets.env").write_text(text)
     out = _compose(tmp_path, "fpm", component)
     ok, report = checkers.kube_validate(out)
@@ -578,6 +703,12 @@ def test_the_env_secrets_component_replaces_the_local_dev_secrets(tmp_path):
     app_secret = next(s for name, s in secrets.items() if name.startswith("laravel-secrets-"))
     values = {k: base64.b64decode(v).decode() for k, v in app_secret["data"].items()}
     assert values["DB_PASSWORD"] == "from-the-real-file"
-    refs = {e["secretRef"]["name"] for d in docs if d["kind"] == "Deployment"
-            for c in d["spec"]["template"]["spec"]["containers"] for e in c.get("envFrom", []) if "secretRef" in e}
+    refs = {
+        e["secretRef"]["name"]
+        for d in docs
+        if d["kind"] == "Deployment"
+        for c in d["spec"]["template"]["spec"]["containers"]
+        for e in c.get("envFrom", [])
+        if "secretRef" in e
+    }
     assert refs == {app_secret["metadata"]["name"]}, "workloads do not reference the replaced Secret"

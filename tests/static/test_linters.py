@@ -68,7 +68,11 @@ def test_every_script_is_strict_and_executable():
         if script.parent == ROOT / "scripts" / "lib":
             continue  # sourced libraries define functions only and inherit the caller's options
         text = script.read_text()
-        if script.suffix == ".sh" and "set -o errexit -o nounset -o pipefail" not in text and "set -eu" not in text:
+        if (
+            script.suffix == ".sh"
+            and "set -o errexit -o nounset -o pipefail" not in text
+            and "set -eu" not in text
+        ):
             offenders.append(f"{script.relative_to(ROOT)}: not strict")
         if not script.stat().st_mode & 0o111:
             offenders.append(f"{script.relative_to(ROOT)}: not executable")
@@ -77,7 +81,11 @@ def test_every_script_is_strict_and_executable():
 
 # --- Dockerfiles ----------------------------------------------------------------------------------
 def dockerfiles() -> list[Path]:
-    return [p for p in repo_files() if p.name == "Dockerfile" or p.name.startswith("Dockerfile.") or p.suffix == ".Dockerfile"]
+    return [
+        p
+        for p in repo_files()
+        if p.name == "Dockerfile" or p.name.startswith("Dockerfile.") or p.suffix == ".Dockerfile"
+    ]
 
 
 @pytest.mark.criterion("dockerfile-multistage")
@@ -92,15 +100,33 @@ def test_hadolint_rejects_a_broken_dockerfile():
 
 # --- GitHub Actions -------------------------------------------------------------------------------
 def workflows() -> list[Path]:
-    return [p for p in repo_files() if p.parent == ROOT / ".github" / "workflows" and p.suffix in (".yml", ".yaml")]
+    return [
+        p
+        for p in repo_files()
+        if p.parent == ROOT / ".github" / "workflows" and p.suffix in (".yml", ".yaml")
+    ]
 
 
-@pytest.mark.criterion("cicd-deploys", "ci-build", "ci-unit-tests", "ci-integration-tests", "ci-performance-tests", "security-scan-ci")
+@pytest.mark.criterion(
+    "cicd-deploys",
+    "ci-build",
+    "ci-unit-tests",
+    "ci-integration-tests",
+    "ci-performance-tests",
+    "security-scan-ci",
+)
 def test_every_workflow_passes_actionlint():
     _assert_ok(checkers.actionlint(_nonempty(workflows(), "workflows")), "actionlint")
 
 
-@pytest.mark.criterion("cicd-deploys", "ci-build", "ci-unit-tests", "ci-integration-tests", "ci-performance-tests", "security-scan-ci")
+@pytest.mark.criterion(
+    "cicd-deploys",
+    "ci-build",
+    "ci-unit-tests",
+    "ci-integration-tests",
+    "ci-performance-tests",
+    "security-scan-ci",
+)
 def test_actionlint_rejects_a_broken_workflow():
     _assert_rejected(checkers.actionlint([SAMPLES / "workflow" / "bad.yml"]), "timeout-minute")
 
@@ -155,12 +181,17 @@ def rule_files() -> list[Path]:
 
 
 def rule_tests() -> list[Path]:
-    return [p for p in repo_files() if p.parent == ROOT / "monitoring" / "tests" and p.suffix in (".yml", ".yaml")]
+    return [
+        p for p in repo_files() if p.parent == ROOT / "monitoring" / "tests" and p.suffix in (".yml", ".yaml")
+    ]
 
 
 @pytest.mark.criterion("alerting")
 def test_every_prometheus_rule_file_passes_promtool_check():
-    _assert_ok(checkers.promtool_check_rules(_nonempty(rule_files(), "Prometheus rule files")), "promtool check rules")
+    _assert_ok(
+        checkers.promtool_check_rules(_nonempty(rule_files(), "Prometheus rule files")),
+        "promtool check rules",
+    )
 
 
 @pytest.mark.criterion("alerting")
@@ -170,7 +201,9 @@ def test_promtool_rejects_a_rule_with_a_broken_expression():
 
 @pytest.mark.criterion("alerting")
 def test_every_promtool_unit_test_passes():
-    _assert_ok(checkers.promtool_test_rules(_nonempty(rule_tests(), "promtool unit tests")), "promtool test rules")
+    _assert_ok(
+        checkers.promtool_test_rules(_nonempty(rule_tests(), "promtool unit tests")), "promtool test rules"
+    )
 
 
 @pytest.mark.criterion("alerting")
@@ -210,6 +243,16 @@ def test_json_check_rejects_a_broken_dashboard():
 @pytest.mark.criterion("ci-unit-tests", "ci-integration-tests")
 def test_the_python_suite_passes_ruff():
     _assert_ok(checkers.ruff([ROOT]), "ruff check")
+
+
+@pytest.mark.criterion("ci-unit-tests", "ci-integration-tests")
+def test_the_python_suite_is_laid_out_by_ruff_format():
+    _assert_ok(checkers.ruff_format([ROOT]), "ruff format --check")
+
+
+@pytest.mark.criterion("ci-unit-tests", "ci-integration-tests")
+def test_ruff_format_rejects_python_laid_out_by_hand():
+    _assert_rejected(checkers.ruff_format([SAMPLES / "unformatted_python.py"]), "would be reformatted")
 
 
 @pytest.mark.criterion("ci-unit-tests", "ci-integration-tests")

@@ -22,7 +22,7 @@ import promql_parser
 import pytest
 import yaml
 
-from fixtures.capabilities import SWOOLE_OFFLINE_REASON, require_tool
+from plugins.capabilities import SWOOLE_OFFLINE_REASON, require_tool
 from tests.repo import ROOT, SAMPLES
 
 pytestmark = pytest.mark.static
@@ -95,7 +95,9 @@ def check_alert_metadata(files: list[Path], runbook: Path) -> list[str]:
         labels, annotations = a.get("labels") or {}, a.get("annotations") or {}
         if labels.get("severity") not in SEVERITIES:
             problems.append(f"{where}: severity label missing or not one of {SEVERITIES}")
-        problems += [f"{where}: annotation {k} missing" for k in REQUIRED_ANNOTATIONS if not annotations.get(k)]
+        problems += [
+            f"{where}: annotation {k} missing" for k in REQUIRED_ANNOTATIONS if not annotations.get(k)
+        ]
         url = annotations.get("runbook_url", "")
         m = RUNBOOK_URL.match(url)
         if url and not m:
@@ -115,7 +117,9 @@ def alert_cases(test_files: list[Path]) -> dict[str, list[dict]]:
         for group in doc.get("tests", []):
             per_alert: dict[str, dict[float, list]] = {}
             for case in group.get("alert_rule_test", []):
-                per_alert.setdefault(case["alertname"], {})[seconds(case["eval_time"])] = case.get("exp_alerts") or []
+                per_alert.setdefault(case["alertname"], {})[seconds(case["eval_time"])] = (
+                    case.get("exp_alerts") or []
+                )
             for name, cases in per_alert.items():
                 found.setdefault(name, []).append(
                     {"file": tf, "test": group.get("name", "?"), "interval": interval, "cases": cases}
@@ -174,7 +178,9 @@ def check_conditions_hold_before_for(root: Path, files: list[Path], test_files: 
     """With every `for:` removed, each 'must not fire yet' case of a pair must fail: proof that
     the condition already held there and only `for:` kept the alert pending."""
     cases = alert_cases(test_files)
-    pairs = {(a["alert"], t0) for _, a in alerts(files) for _, t0, _ in paired_cases(a, cases.get(a["alert"], []))}
+    pairs = {
+        (a["alert"], t0) for _, a in alerts(files) for _, t0, _ in paired_cases(a, cases.get(a["alert"], []))
+    }
     if not pairs:
         return ["no paired promtool cases to mutate"]
     with tempfile.TemporaryDirectory() as tmp:
@@ -187,7 +193,9 @@ def check_conditions_hold_before_for(root: Path, files: list[Path], test_files: 
         )
     fired_early = {
         (m.group(1), seconds(m.group(2)))
-        for m in re.finditer(r"alertname: (\w+), time: (\w+),\s*exp:\[\],\s*got:\[\s*0:", proc.stdout + proc.stderr)
+        for m in re.finditer(
+            r"alertname: (\w+), time: (\w+),\s*exp:\[\],\s*got:\[\s*0:", proc.stdout + proc.stderr
+        )
     }
     return [
         f"{name}: without `for:` it still does not fire at {timedelta(seconds=t0)}: the 'not yet' case is not "
@@ -231,7 +239,9 @@ def dashboard_queries(path: Path) -> list[tuple[str, str]]:
     for p in all_panels(doc.get("panels", [])):
         for t in p.get("targets", []):
             if t.get("expr"):
-                found.append((f"{path.name}: panel {p.get('title')!r} {t.get('refId')}", grafana_to_promql(t["expr"])))
+                found.append(
+                    (f"{path.name}: panel {p.get('title')!r} {t.get('refId')}", grafana_to_promql(t["expr"]))
+                )
     for v in doc.get("templating", {}).get("list", []):
         if v.get("type") == "query":
             q = v.get("query")
@@ -306,7 +316,9 @@ def check_names_exported(
     for name, where in sorted(used_names(queries).items()):
         if name in recorded or name in names or (skip_prefix and name.startswith(skip_prefix)):
             continue
-        problems.append(f"{name} is not exported (not in {snapshot.name}), used by {', '.join(sorted(set(where)))}")
+        problems.append(
+            f"{name} is not exported (not in {snapshot.name}), used by {', '.join(sorted(set(where)))}"
+        )
     return problems
 
 
@@ -397,7 +409,11 @@ COMPARISON_PANELS = {
 
 def check_comparison_panels(path: Path) -> list[str]:
     used = used_names(dashboard_queries(path))
-    return [f"{path.name}: no panel for {what} ({series})" for what, series in COMPARISON_PANELS.items() if series not in used]
+    return [
+        f"{path.name}: no panel for {what} ({series})"
+        for what, series in COMPARISON_PANELS.items()
+        if series not in used
+    ]
 
 
 # --- Grafana provisioning -------------------------------------------------------------------------
@@ -420,7 +436,9 @@ def check_provisioning(datasources: Path, providers: Path, k8s_service: Path) ->
             problems.append(f"{f.name}: apiVersion must be 1")
         for p in doc.get("providers", []):
             if p.get("type") != "file" or not (p.get("options") or {}).get("path"):
-                problems.append(f"{f.name}: provider {p.get('name')} is not a file provider with options.path")
+                problems.append(
+                    f"{f.name}: provider {p.get('name')} is not a file provider with options.path"
+                )
     return problems
 
 
@@ -459,7 +477,12 @@ def test_without_for_every_not_yet_case_fires_so_for_alone_holds_it_back(repo_ru
 @pytest.mark.criterion("alerting")
 def test_the_poc_alerts_exist():
     names = {a["alert"] for _, a in alerts(rule_files(MONITORING))}
-    assert {"PHPFPMPoolSaturation", "OPcacheHitRateLow", "SwooleMemoryLeak", "SwooleWorkerSaturation"} <= names
+    assert {
+        "PHPFPMPoolSaturation",
+        "OPcacheHitRateLow",
+        "SwooleMemoryLeak",
+        "SwooleWorkerSaturation",
+    } <= names
 
 
 @pytest.mark.criterion("alerting", "grafana-comparison-dashboard")
@@ -471,13 +494,17 @@ def test_every_promql_expression_of_rules_and_dashboards_parses(repo_queries):
 @pytest.mark.criterion("alerting", "grafana-comparison-dashboard")
 def test_every_metric_used_by_rules_and_dashboards_is_exported(repo_rules, repo_queries):
     # swoole_* series are checked by the next test, against a scrape of the Swoole variant
-    assert check_names_exported(repo_queries, recorded_names(repo_rules), EXPORTED, skip_prefix="swoole_") == []
+    assert (
+        check_names_exported(repo_queries, recorded_names(repo_rules), EXPORTED, skip_prefix="swoole_") == []
+    )
 
 
 @pytest.mark.criterion("grafana-comparison-dashboard", variant="swoole")
 def test_every_swoole_metric_used_is_exported_by_the_swoole_variant(repo_rules, repo_queries):
     if not swoole_scraped(EXPORTED):
-        pytest.skip(f"{SWOOLE_OFFLINE_REASON} (monitoring/exported-metrics.txt has no scrape of the Swoole variant)")
+        pytest.skip(
+            f"{SWOOLE_OFFLINE_REASON} (monitoring/exported-metrics.txt has no scrape of the Swoole variant)"
+        )
     assert check_names_exported(repo_queries, recorded_names(repo_rules), EXPORTED) == []
 
 
@@ -500,7 +527,11 @@ def test_kubelet_series_are_kept_by_the_scrape_job_they_name(repo_queries):
 @pytest.mark.criterion("grafana-comparison-dashboard")
 def test_dashboards_have_stable_uids_and_take_their_datasource_from_a_variable():
     paths = dashboards(DASHBOARD_DIR)
-    assert {p.name for p in paths} >= {"php-fpm-dashboard.json", "swoole-dashboard.json", "comparison-dashboard.json"}
+    assert {p.name for p in paths} >= {
+        "php-fpm-dashboard.json",
+        "swoole-dashboard.json",
+        "comparison-dashboard.json",
+    }
     assert check_dashboard_conventions(paths) == []
 
 
@@ -553,7 +584,9 @@ def test_mutation_check_rejects_a_not_yet_case_taken_before_the_condition_holds(
     files = rule_files(root)
     assert check_for_coverage(files, rule_tests(root)) == []  # the pairing alone looks right
     problems = check_conditions_hold_before_for(root, files, rule_tests(root))
-    assert any(p.startswith("TooEarly: without `for:` it still does not fire at 0:09:00") for p in problems), problems
+    assert any(
+        p.startswith("TooEarly: without `for:` it still does not fire at 0:09:00") for p in problems
+    ), problems
 
 
 def test_promql_check_rejects_a_dashboard_with_a_broken_query():
@@ -584,7 +617,10 @@ def test_dashboard_conventions_check_rejects_a_hard_coded_datasource_and_a_missi
 
 def test_comparison_panels_check_rejects_a_dashboard_without_latency_percentiles():
     problems = check_comparison_panels(BAD / "dashboards" / "broken-dashboard.json")
-    assert "broken-dashboard.json: no panel for latency p99 (namespace_runtime:http_request_duration_seconds:p99_5m)" in problems
+    assert (
+        "broken-dashboard.json: no panel for latency p99 (namespace_runtime:http_request_duration_seconds:p99_5m)"
+        in problems
+    )
 
 
 def test_provisioning_check_rejects_a_wrong_datasource_and_a_provider_without_path():

@@ -57,7 +57,9 @@ def combos(job: dict) -> list[dict]:
 
 
 def subst(template: str, combo: dict) -> str:
-    return re.sub(r"\$\{\{\s*matrix\.(\w+)\s*\}\}", lambda m: str(combo.get(m.group(1), m.group(0))), template)
+    return re.sub(
+        r"\$\{\{\s*matrix\.(\w+)\s*\}\}", lambda m: str(combo.get(m.group(1), m.group(0))), template
+    )
 
 
 def expand(template: str, job: dict) -> set[str]:
@@ -108,25 +110,36 @@ def image_handoff_problems(workflow: dict) -> list[str]:
                     loaded_at = i
             if downloaded != built:
                 where = f" ({combo})" if combo else ""
-                problems.append(f"{name}{where}: downloads {sorted(downloaded)}, its build job saved {sorted(built)}")
+                problems.append(
+                    f"{name}{where}: downloads {sorted(downloaded)}, its build job saved {sorted(built)}"
+                )
         if loaded_at is None or loaded_at > run_index[0]:
             problems.append(f"{name}: does not `docker load` the images before its make target")
         if str({**workflow_env, **job.get("env", {})}.get("LKS_SKIP_IMAGE_BUILD")) != "1":
-            problems.append(f"{name}: LKS_SKIP_IMAGE_BUILD is not 1, the fixtures rebuild instead of using the loaded images")
+            problems.append(
+                f"{name}: LKS_SKIP_IMAGE_BUILD is not 1, the fixtures rebuild instead of using the loaded images"
+            )
     return problems
 
 
 def _build_job(name="build") -> dict:
-    return {"strategy": {"matrix": {"variant": ["fpm", "swoole"]}}, "steps": [
-        {"run": "make build PROFILE=online VARIANT=${{ matrix.variant }}"},
-        {"run": "docker save x | gzip > images.tar.gz"},
-        {"uses": "actions/upload-artifact@" + "0" * 40, "with": {"name": "images-${{ matrix.variant }}"}},
-    ]}
+    return {
+        "strategy": {"matrix": {"variant": ["fpm", "swoole"]}},
+        "steps": [
+            {"run": "make build PROFILE=online VARIANT=${{ matrix.variant }}"},
+            {"run": "docker save x | gzip > images.tar.gz"},
+            {"uses": "actions/upload-artifact@" + "0" * 40, "with": {"name": "images-${{ matrix.variant }}"}},
+        ],
+    }
 
 
 def _test_job(*, needs_=("build",), pattern="images-*", load=True, skip="1") -> dict:
-    job = {"needs": list(needs_), "env": {"LKS_SKIP_IMAGE_BUILD": skip}, "strategy": {"matrix": {"variant": ["fpm", "swoole"]}},
-           "steps": [{"uses": "actions/download-artifact@" + "0" * 40, "with": {"pattern": pattern}}]}
+    job = {
+        "needs": list(needs_),
+        "env": {"LKS_SKIP_IMAGE_BUILD": skip},
+        "strategy": {"matrix": {"variant": ["fpm", "swoole"]}},
+        "steps": [{"uses": "actions/download-artifact@" + "0" * 40, "with": {"pattern": pattern}}],
+    }
     if load:
         job["steps"].append({"run": "gunzip -c a | docker load"})
     job["steps"].append({"run": "make test-container VARIANT=${{ matrix.variant }}"})
@@ -145,29 +158,44 @@ def test_the_image_handoff_check_rejects_jobs_that_would_test_something_else():
     cases = {
         "no needs": _test_job(needs_=()),
         "needs a job that saves nothing": _test_job(needs_=("static",)),
-        "only its own variant's artifact (swoole lacks worker/redis/mariadb)": _test_job(pattern="images-${{ matrix.variant }}"),
+        "only its own variant's artifact (swoole lacks worker/redis/mariadb)": _test_job(
+            pattern="images-${{ matrix.variant }}"
+        ),
         "downloads but never loads": _test_job(load=False),
         "the fixtures rebuild anyway": _test_job(skip="0"),
     }
     for label, job in cases.items():
-        sample = {"jobs": {"build": _build_job(), "static": {"steps": [{"run": "make test-static"}]}, "t": job}}
+        sample = {
+            "jobs": {"build": _build_job(), "static": {"steps": [{"run": "make test-static"}]}, "t": job}
+        }
         assert image_handoff_problems(sample), f"accepted: {label}"
     late = _test_job()
     late["steps"].reverse()  # make before download/load
-    assert any("before its make target" in p for p in image_handoff_problems({"jobs": {"build": _build_job(), "t": late}}))
+    assert any(
+        "before its make target" in p
+        for p in image_handoff_problems({"jobs": {"build": _build_job(), "t": late}})
+    )
 
 
 @pytest.mark.criterion("ci-build")
 def test_the_build_job_saves_what_make_build_builds_for_each_variant_with_the_online_profile():
     build = load("ci.yml")["jobs"]["build"]
-    assert build["strategy"]["matrix"]["variant"] == ["fpm", "swoole"], "the Swoole variant must be built online"
+    assert build["strategy"]["matrix"]["variant"] == ["fpm", "swoole"], (
+        "the Swoole variant must be built online"
+    )
     runs = "\n".join(s.get("run", "") for s in steps(build))
     assert "make build PROFILE=online VARIANT=${{ matrix.variant }}" in runs
     assert uploaded_images(build) == {"images-fpm", "images-swoole"}
     # the save step derives the names from `make -n build`: it must print the build command
     for variant in ("fpm", "swoole"):
-        proc = subprocess.run(["make", "-n", "build", "PROFILE=online", f"VARIANT={variant}"], cwd=ROOT,
-                              capture_output=True, text=True, timeout=30, check=True)
+        proc = subprocess.run(
+            ["make", "-n", "build", "PROFILE=online", f"VARIANT={variant}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
         names = re.search(r"--profile online (.+)$", proc.stdout.strip(), re.M)
         assert names, proc.stdout
         assert variant in names.group(1).split(), proc.stdout
@@ -183,7 +211,9 @@ def cache_problems(workflow: dict) -> list[str]:
         caches = [s["with"] for s in steps(job) if s.get("uses", "").startswith("actions/cache@")]
         for c in caches:
             if "hashFiles(" not in str(c.get("key", "")):
-                problems.append(f"{name}: cache {c.get('path')!r} has a key without hashFiles(): never invalidated by a version change")
+                problems.append(
+                    f"{name}: cache {c.get('path')!r} has a key without hashFiles(): never invalidated by a version change"
+                )
         paths = "\n".join(str(c.get("path", "")) for c in caches)
         keys = "\n".join(str(c.get("key", "")) for c in caches)
         if re.search(r"make (test-|bench)", runs):
@@ -211,14 +241,26 @@ def test_ci_caches_lks_cache_go_modules_and_docker_layers_keyed_by_versions():
 @pytest.mark.criterion("ci-build")
 def test_the_cache_check_rejects_a_missing_cache_and_a_key_no_version_changes():
     cache = "actions/cache@" + "0" * 40
-    fixed = {"jobs": {"t": {"steps": [
-        {"uses": cache, "with": {"path": "${{ env.LKS_CACHE }}\n~/go/pkg/mod", "key": "lks-v1"}},
-        {"run": "make test-app"}]}}}
+    fixed = {
+        "jobs": {
+            "t": {
+                "steps": [
+                    {"uses": cache, "with": {"path": "${{ env.LKS_CACHE }}\n~/go/pkg/mod", "key": "lks-v1"}},
+                    {"run": "make test-app"},
+                ]
+            }
+        }
+    }
     problems = cache_problems(fixed)
     assert any("without hashFiles" in p for p in problems)
     assert any("do not hash" in p for p in problems)
-    assert any("$LKS_CACHE is not cached" in p for p in cache_problems({"jobs": {"t": {"steps": [{"run": "make bench"}]}}}))
-    assert any("Docker layer" in p for p in cache_problems({"jobs": {"b": {"steps": [{"run": "make build"}]}}}))
+    assert any(
+        "$LKS_CACHE is not cached" in p
+        for p in cache_problems({"jobs": {"t": {"steps": [{"run": "make bench"}]}}})
+    )
+    assert any(
+        "Docker layer" in p for p in cache_problems({"jobs": {"b": {"steps": [{"run": "make build"}]}}})
+    )
 
 
 # --- online cluster binaries: released, never compiled ------------------------------------------
@@ -231,25 +273,34 @@ def _fake_release(tmp_path: Path, corrupt: bool = False) -> dict[str, str]:
     digest = hashlib.sha256(payload if not corrupt else b"other").hexdigest()
     (tmp_path / "payload").write_bytes(payload)
     (tmp_path / "sum").write_text(f"{digest}  kind-linux-amd64\n")
-    (bin_dir / "go").write_text(f"#!/bin/sh\necho \"$@\" >> {tmp_path}/go-called\nexit 1\n")
+    (bin_dir / "go").write_text(f'#!/bin/sh\necho "$@" >> {tmp_path}/go-called\nexit 1\n')
     (bin_dir / "curl").write_text(
         "#!/bin/sh\nout=''\nurl=''\nwhile [ $# -gt 0 ]; do case \"$1\" in -o) out=$2; shift 2;; -*) shift;; *) url=$1; shift;; esac; done\n"
-        f"echo \"$url\" >> {tmp_path}/urls\n"
-        f"case \"$url\" in *.sha256|*.sha256sum) src={tmp_path}/sum;; *) src={tmp_path}/payload;; esac\n"
-        "if [ -n \"$out\" ]; then cat \"$src\" > \"$out\"; else cat \"$src\"; fi\n")
+        f'echo "$url" >> {tmp_path}/urls\n'
+        f'case "$url" in *.sha256|*.sha256sum) src={tmp_path}/sum;; *) src={tmp_path}/payload;; esac\n'
+        'if [ -n "$out" ]; then cat "$src" > "$out"; else cat "$src"; fi\n'
+    )
     for f in ("go", "curl"):
         (bin_dir / f).chmod(0o755)
     return dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", LKS_CACHE=str(tmp_path / "cache"))
 
 
 @pytest.mark.criterion("ci-integration-tests")
-@pytest.mark.parametrize(("script", "args", "binary"), [
-    ("build-k8s.sh", (), "kubectl"),
-    ("build-tools.sh", ("kind",), "kind"),
-], ids=["kubernetes", "kind"])
-def test_the_online_profile_downloads_released_cluster_binaries_and_compiles_nothing(tmp_path, script, args, binary):
+@pytest.mark.parametrize(
+    ("script", "args", "binary"),
+    [
+        ("build-k8s.sh", (), "kubectl"),
+        ("build-tools.sh", ("kind",), "kind"),
+    ],
+    ids=["kubernetes", "kind"],
+)
+def test_the_online_profile_downloads_released_cluster_binaries_and_compiles_nothing(
+    tmp_path, script, args, binary
+):
     env = _fake_release(tmp_path) | {"LKS_PROFILE": "online"}
-    proc = subprocess.run([str(ROOT / "scripts/cluster" / script), *args], env=env, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [str(ROOT / "scripts/cluster" / script), *args], env=env, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     assert not (tmp_path / "go-called").exists(), "the online profile ran go"
     out = Path(proc.stdout.strip().splitlines()[-1])
@@ -261,8 +312,13 @@ def test_the_online_profile_downloads_released_cluster_binaries_and_compiles_not
     # the offline profile (the negative case) compiles: it reaches the failing go
     offline_dir = tmp_path / "offline"
     offline_dir.mkdir()
-    offline = subprocess.run([str(ROOT / "scripts/cluster" / script), *args], capture_output=True, text=True, timeout=60,
-                             env=_fake_release(offline_dir) | {"LKS_PROFILE": "offline"})
+    offline = subprocess.run(
+        [str(ROOT / "scripts/cluster" / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_fake_release(offline_dir) | {"LKS_PROFILE": "offline"},
+    )
     assert offline.returncode != 0
     assert (offline_dir / "go-called").exists()
 
@@ -271,8 +327,18 @@ def test_the_online_profile_downloads_released_cluster_binaries_and_compiles_not
 def test_a_released_binary_whose_checksum_does_not_match_is_refused(tmp_path):
     env = _fake_release(tmp_path, corrupt=True)
     dest = tmp_path / "out" / "kind"
-    proc = subprocess.run([str(ROOT / "scripts/cluster/release-binary.sh"), "https://example.invalid/kind",
-                           "https://example.invalid/kind.sha256sum", str(dest)], env=env, capture_output=True, text=True, timeout=30)
+    proc = subprocess.run(
+        [
+            str(ROOT / "scripts/cluster/release-binary.sh"),
+            "https://example.invalid/kind",
+            "https://example.invalid/kind.sha256sum",
+            str(dest),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert proc.returncode != 0
     assert "checksum mismatch" in proc.stderr
     assert not dest.exists()
@@ -284,8 +350,9 @@ def test_the_online_kind_node_is_the_kindest_node_image_pinned_by_digest():
     text = (ROOT / "scripts/cluster/up.sh").read_text()
     pinned = re.search(r'^ONLINE_NODE_IMAGE="kindest/node:(v[\d.]+)@sha256:[0-9a-f]{64}"$', text, re.M)
     assert pinned, "up.sh's online node image is not kindest/node pinned by digest"
-    assert re.search(r'elif \[ "\$prof" = online \]; then\n\s+image="\$ONLINE_NODE_IMAGE"', text), \
+    assert re.search(r'elif \[ "\$prof" = online \]; then\n\s+image="\$ONLINE_NODE_IMAGE"', text), (
         "the online profile does not use ONLINE_NODE_IMAGE (it would build the node image)"
+    )
 
 
 # --- composer: lock artifact, drift fails --------------------------------------------------------
@@ -312,8 +379,14 @@ def _run_install_step(tmp_path: Path, *, committed: bool, changes: bool) -> subp
     content = '{"packages": ["a 1.1"]}' if changes or not committed else '{"packages": ["a 1.0"]}'
     (fake / "composer").write_text(f"#!/bin/sh\nprintf '%s\\n' '{content}' > composer.lock\n")
     (fake / "composer").chmod(0o755)
-    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], cwd=repo / "app/src",
-                          env=dict(os.environ, PATH=f"{fake}:{os.environ['PATH']}"), capture_output=True, text=True, timeout=30)
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=repo / "app/src",
+        env=dict(os.environ, PATH=f"{fake}:{os.environ['PATH']}"),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
 
 
 @pytest.mark.criterion("ci-build")
@@ -328,12 +401,18 @@ def test_the_composer_job_installs_from_packagist_and_uploads_the_lock():
 
 
 @pytest.mark.criterion("ci-build")
-@pytest.mark.parametrize(("committed", "changes", "fails"), [
-    (True, True, True),     # a committed lock the install changes: the job fails
-    (True, False, False),   # the install keeps the committed lock
-    (False, True, False),   # no lock yet: the resolved one becomes the artifact
-], ids=["drifted-lock-fails", "same-lock-passes", "no-lock-yet-passes"])
-def test_the_composer_job_fails_when_the_install_changes_a_committed_lock(tmp_path, committed, changes, fails):
+@pytest.mark.parametrize(
+    ("committed", "changes", "fails"),
+    [
+        (True, True, True),  # a committed lock the install changes: the job fails
+        (True, False, False),  # the install keeps the committed lock
+        (False, True, False),  # no lock yet: the resolved one becomes the artifact
+    ],
+    ids=["drifted-lock-fails", "same-lock-passes", "no-lock-yet-passes"],
+)
+def test_the_composer_job_fails_when_the_install_changes_a_committed_lock(
+    tmp_path, committed, changes, fails
+):
     proc = _run_install_step(tmp_path, committed=committed, changes=changes)
     assert (proc.returncode != 0) == fails, proc.stdout + proc.stderr
     if fails:
@@ -352,7 +431,11 @@ def gate_problems(workflow: dict) -> list[str]:
     if run.get("workflows") != ["ci"] or run.get("types") != ["completed"] or run.get("branches") != ["main"]:
         problems.append(f"workflow_run is not ci/completed/main: {run}")
     jobs = workflow["jobs"]
-    gated = {n for n, j in jobs.items() if re.search(r"workflow_run\.conclusion\s*==\s*'success'", str(j.get("if", "")))}
+    gated = {
+        n
+        for n, j in jobs.items()
+        if re.search(r"workflow_run\.conclusion\s*==\s*'success'", str(j.get("if", "")))
+    }
     if not gated:
         problems.append("no job checks github.event.workflow_run.conclusion == 'success'")
     changed = True
@@ -378,10 +461,22 @@ def test_the_gate_check_rejects_a_cd_that_does_not_wait_for_ci():
     good = {"on": {"workflow_run": run}, "jobs": {"push": {"if": ok_if}, "deploy": {"needs": "push"}}}
     assert gate_problems(good) == []
     samples = {
-        "push to main (the old cd.yml)": {"on": {"push": {"branches": ["main"]}}, "jobs": {"push": {}, "deploy": {"needs": "push"}}},
-        "a manual trigger too": {"on": {"workflow_run": run, "workflow_dispatch": None}, "jobs": good["jobs"]},
-        "completed but not checked for success": {"on": {"workflow_run": run}, "jobs": {"push": {}, "deploy": {"needs": "push"}}},
-        "a job outside the gate": {"on": {"workflow_run": run}, "jobs": {"push": {"if": ok_if}, "deploy": {}}},
+        "push to main (the old cd.yml)": {
+            "on": {"push": {"branches": ["main"]}},
+            "jobs": {"push": {}, "deploy": {"needs": "push"}},
+        },
+        "a manual trigger too": {
+            "on": {"workflow_run": run, "workflow_dispatch": None},
+            "jobs": good["jobs"],
+        },
+        "completed but not checked for success": {
+            "on": {"workflow_run": run},
+            "jobs": {"push": {}, "deploy": {"needs": "push"}},
+        },
+        "a job outside the gate": {
+            "on": {"workflow_run": run},
+            "jobs": {"push": {"if": ok_if}, "deploy": {}},
+        },
     }
     for label, sample in samples.items():
         assert gate_problems(sample), f"accepted: {label}"
@@ -401,8 +496,14 @@ def built_names() -> set[str]:
     """Image names the ci build jobs save: `make build` for each matrix variant."""
     names = set()
     for variant in load("ci.yml")["jobs"]["build"]["strategy"]["matrix"]["variant"]:
-        out = subprocess.run(["make", "-n", "build", "PROFILE=online", f"VARIANT={variant}"], cwd=ROOT,
-                             capture_output=True, text=True, timeout=30, check=True).stdout
+        out = subprocess.run(
+            ["make", "-n", "build", "PROFILE=online", f"VARIANT={variant}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout
         names |= set(re.search(r"--profile online (.+)$", out.strip(), re.M).group(1).split())
     return names
 
@@ -412,8 +513,14 @@ def unbuilt(images: set[str], built: set[str], repo: str = "laravel-k8s-showcase
 
 
 def deploy_sh(*args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(ROOT / "scripts/deploy.sh"), *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                          env={k: v for k, v in os.environ.items() if k != "IMAGE_PREFIX"} | env)
+    return subprocess.run(
+        [str(ROOT / "scripts/deploy.sh"), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if k != "IMAGE_PREFIX"} | env,
+    )
 
 
 PREFIX = "lks-wf/showcase"
@@ -440,8 +547,9 @@ def test_cd_pushes_every_image_the_rendered_overlays_reference():
 
 @pytest.mark.criterion("cicd-deploys", "cd-deploy")
 def test_the_image_coverage_check_rejects_an_overlay_image_nothing_builds():
-    assert unbuilt({"laravel-k8s-showcase/fpm:1", "laravel-k8s-showcase/prometheus:2.53"}, {"fpm"}) == \
-        ["laravel-k8s-showcase/prometheus:2.53"]
+    assert unbuilt({"laravel-k8s-showcase/fpm:1", "laravel-k8s-showcase/prometheus:2.53"}, {"fpm"}) == [
+        "laravel-k8s-showcase/prometheus:2.53"
+    ]
 
 
 def unprefixed(manifests: str, prefix: str) -> list[str]:
@@ -452,7 +560,9 @@ def unprefixed(manifests: str, prefix: str) -> list[str]:
 @pytest.mark.criterion("cd-deploy")
 @pytest.mark.parametrize("overlay", DEPLOYABLE)
 def test_deploy_sh_renders_every_image_under_image_prefix_with_the_commit_as_tag(overlay):
-    proc = deploy_sh(SHA, "--variant", overlay, "--print-manifests", IMAGE_PREFIX=PREFIX, LKS_SECRETS="example")
+    proc = deploy_sh(
+        SHA, "--variant", overlay, "--print-manifests", IMAGE_PREFIX=PREFIX, LKS_SECRETS="example"
+    )
     assert proc.returncode == 0, proc.stderr
     assert unprefixed(proc.stdout, PREFIX) == []
     images = set(re.findall(r"image:\s*(\S+)", proc.stdout))
@@ -499,21 +609,43 @@ def test_cd_never_rolls_back_a_second_time_after_deploy_sh():
     for code in ("0)", "1)", "3)", "4)"):
         assert code in deploy, f"the deploy step does not handle deploy.sh's exit {code}"
     usage = (ROOT / "scripts/deploy.sh").read_text()
-    assert "3 rollout failed and rolled back" in usage, "deploy.sh's documented exit codes changed: update cd.yml"
+    assert "3 rollout failed and rolled back" in usage, (
+        "deploy.sh's documented exit codes changed: update cd.yml"
+    )
 
 
 @pytest.mark.criterion("rollback", "cd-deploy")
 def test_the_second_rollback_check_rejects_the_old_failure_step():
-    old = {"jobs": {"deploy": {"steps": [
-        {"name": "Deploy", "run": "scripts/deploy.sh $SHA"},
-        {"name": "Roll back", "if": "failure()", "run": "kubectl -n laravel rollout undo deployment/laravel-app"},
-    ]}}}
-    inline = {"jobs": {"deploy": {"steps": [{"name": "Deploy", "run": "scripts/deploy.sh $SHA || kubectl rollout undo deployment/x"}]}}}
+    old = {
+        "jobs": {
+            "deploy": {
+                "steps": [
+                    {"name": "Deploy", "run": "scripts/deploy.sh $SHA"},
+                    {
+                        "name": "Roll back",
+                        "if": "failure()",
+                        "run": "kubectl -n laravel rollout undo deployment/laravel-app",
+                    },
+                ]
+            }
+        }
+    }
+    inline = {
+        "jobs": {
+            "deploy": {
+                "steps": [
+                    {"name": "Deploy", "run": "scripts/deploy.sh $SHA || kubectl rollout undo deployment/x"}
+                ]
+            }
+        }
+    }
     assert second_rollbacks(old) == ["deploy: Roll back runs rollout undo after deploy.sh"]
     assert second_rollbacks(inline)
 
 
-EXAMPLE_SECRETS = re.compile(r"secrets\.env\.example|mariadb-root\.env\.example|\.env\.example|LOCAL-DEV|cluster/pki|LKS_SECRETS=example")
+EXAMPLE_SECRETS = re.compile(
+    r"secrets\.env\.example|mariadb-root\.env\.example|\.env\.example|LOCAL-DEV|cluster/pki|LKS_SECRETS=example"
+)
 
 
 def example_secret_uses(workflow: dict) -> list[str]:
@@ -524,7 +656,9 @@ def example_secret_uses(workflow: dict) -> list[str]:
             text = code(step.get("run", ""))
             env = {**workflow.get("env", {}), **job.get("env", {}), **step.get("env", {})}
             if EXAMPLE_SECRETS.search(text) or any(EXAMPLE_SECRETS.search(str(v)) for v in env.values()):
-                bad.append(f"{name}: {step.get('name', 'a step')} uses the committed example secrets or the local PKI")
+                bad.append(
+                    f"{name}: {step.get('name', 'a step')} uses the committed example secrets or the local PKI"
+                )
             if re.search(r"scripts/deploy\.sh\s", text) and "--print" not in text:
                 if env.get("LKS_SECRETS") != "env":
                     bad.append(f"{name}: deploy.sh without LKS_SECRETS=env deploys the LOCAL-DEV Secrets")
@@ -539,7 +673,9 @@ def test_no_job_deploys_with_the_committed_example_secrets_or_the_local_pki():
         assert example_secret_uses(load(name)) == [], name
     deploy = load("cd.yml")["jobs"]["deploy"]
     writes = next(s for s in steps(deploy) if "secrets.env" in s.get("run", ""))
-    assert all(str(v).startswith("${{ secrets.") for v in writes["env"].values()), "a value not from the environment's secrets"
+    assert all(str(v).startswith("${{ secrets.") for v in writes["env"].values()), (
+        "a value not from the environment's secrets"
+    )
     assert deploy.get("environment") == "production"
 
 
@@ -547,10 +683,33 @@ def test_no_job_deploys_with_the_committed_example_secrets_or_the_local_pki():
 def test_the_example_secrets_check_rejects_the_defaults_and_a_copied_example():
     samples = {
         "deploy.sh's defaults": {"jobs": {"d": {"steps": [{"run": "scripts/deploy.sh $SHA"}]}}},
-        "a copied example": {"jobs": {"d": {"steps": [
-            {"run": "cp k8s/overlays/env-secrets/app/secrets.env.example k8s/overlays/env-secrets/app/secrets.env"}]}}},
-        "the local PKI": {"jobs": {"d": {"steps": [{"env": {"LKS_SECRETS": "env", "LKS_TLS_CERT": "$LKS_CACHE/cluster/pki/tls.crt",
-                                                           "LKS_TLS_KEY": "k"}, "run": "scripts/deploy.sh $SHA"}]}}},
+        "a copied example": {
+            "jobs": {
+                "d": {
+                    "steps": [
+                        {
+                            "run": "cp k8s/overlays/env-secrets/app/secrets.env.example k8s/overlays/env-secrets/app/secrets.env"
+                        }
+                    ]
+                }
+            }
+        },
+        "the local PKI": {
+            "jobs": {
+                "d": {
+                    "steps": [
+                        {
+                            "env": {
+                                "LKS_SECRETS": "env",
+                                "LKS_TLS_CERT": "$LKS_CACHE/cluster/pki/tls.crt",
+                                "LKS_TLS_KEY": "k",
+                            },
+                            "run": "scripts/deploy.sh $SHA",
+                        }
+                    ]
+                }
+            }
+        },
     }
     for label, sample in samples.items():
         assert example_secret_uses(sample), f"accepted: {label}"
@@ -597,12 +756,25 @@ def test_every_job_gets_only_the_scopes_it_uses(name):
 def test_the_permissions_check_rejects_unused_and_missing_scopes():
     top = {"contents": "read"}
     samples = {
-        "packages: write without a push": {"permissions": top, "jobs": {"t": {"permissions": {"contents": "read", "packages": "write"},
-                                                                              "steps": [{"run": "make test-app"}]}}},
-        "contents: write": {"permissions": top, "jobs": {"t": {"permissions": {"contents": "write"}, "steps": []}}},
+        "packages: write without a push": {
+            "permissions": top,
+            "jobs": {
+                "t": {
+                    "permissions": {"contents": "read", "packages": "write"},
+                    "steps": [{"run": "make test-app"}],
+                }
+            },
+        },
+        "contents: write": {
+            "permissions": top,
+            "jobs": {"t": {"permissions": {"contents": "write"}, "steps": []}},
+        },
         "no per-job permissions": {"permissions": top, "jobs": {"t": {"steps": []}}},
         "write-all at the top": {"permissions": "write-all", "jobs": {}},
-        "actions: read with no other run's artifacts": {"permissions": top, "jobs": {"t": {"permissions": {"actions": "read"}, "steps": []}}},
+        "actions: read with no other run's artifacts": {
+            "permissions": top,
+            "jobs": {"t": {"permissions": {"actions": "read"}, "steps": []}},
+        },
     }
     for label, sample in samples.items():
         assert permission_problems(sample), f"accepted: {label}"
@@ -631,14 +803,20 @@ def _step(workflow: str, job: str, name_part: str) -> dict:
 
 def _bash(script: str, env: dict, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     # what GitHub runs a `run:` step with (shell: bash)
-    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.mark.criterion("ci-build")
 @pytest.mark.parametrize("build_variant", ["fpm", "swoole"])
 def test_the_build_job_saves_exactly_the_tags_make_build_produces(tmp_path, build_variant):
-    from fixtures.php_app import image  # the tags build-images.sh gives (one mapping for the suite)
+    from suite.project import image  # the tags build-images.sh gives (one mapping for the suite)
 
     names = built_names_for(build_variant)
     expected = {image(n) for n in names}
@@ -646,21 +824,33 @@ def test_the_build_job_saves_exactly_the_tags_make_build_produces(tmp_path, buil
     env = _fake_docker(tmp_path, expected) | {"VARIANT": build_variant}
     proc = _bash(step["run"].replace("/tmp/lks-", f"{tmp_path}/lks-"), env)
     assert proc.returncode == 0, proc.stderr
-    saves = [line.split()[1:] for line in (tmp_path / "docker.log").read_text().splitlines() if line.startswith("save")]
+    saves = [
+        line.split()[1:]
+        for line in (tmp_path / "docker.log").read_text().splitlines()
+        if line.startswith("save")
+    ]
     assert saves, "no docker save"
     assert all(set(s) == expected for s in saves), saves
     assert set((tmp_path / "lks-images" / f"images-{build_variant}.txt").read_text().split()) == expected
     # negative: an image the target names but the build did not produce fails the step
     missing = tmp_path / "missing"
     missing.mkdir()
-    broken = _bash(step["run"].replace("/tmp/lks-", f"{missing}/lks-"),
-                   _fake_docker(missing, expected - {image(names[0])}) | {"VARIANT": build_variant})
+    broken = _bash(
+        step["run"].replace("/tmp/lks-", f"{missing}/lks-"),
+        _fake_docker(missing, expected - {image(names[0])}) | {"VARIANT": build_variant},
+    )
     assert broken.returncode != 0
 
 
 def built_names_for(variant: str) -> list[str]:
-    out = subprocess.run(["make", "-n", "build", "PROFILE=online", f"VARIANT={variant}"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=30, check=True).stdout
+    out = subprocess.run(
+        ["make", "-n", "build", "PROFILE=online", f"VARIANT={variant}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
     return re.search(r"--profile online (.+)$", out.strip(), re.M).group(1).split()
 
 
@@ -668,7 +858,11 @@ def built_names_for(variant: str) -> list[str]:
 def test_the_push_step_pushes_each_listed_image_from_the_local_image_ci_built(tmp_path):
     version = (ROOT / "app/VERSION").read_text().strip()
     targets = [f"{PREFIX}/fpm:{SHA}", f"{PREFIX}/worker:{SHA}", f"{PREFIX}/redis:7"]
-    local = {f"laravel-k8s-showcase/fpm:{version}", f"laravel-k8s-showcase/worker:{version}", "laravel-k8s-showcase/redis:7"}
+    local = {
+        f"laravel-k8s-showcase/fpm:{version}",
+        f"laravel-k8s-showcase/worker:{version}",
+        "laravel-k8s-showcase/redis:7",
+    }
     step = _step("cd.yml", "push", "Tag and push")
     script = step["run"].replace("/tmp/lks-push.txt", str(tmp_path / "push.txt"))
     (tmp_path / "push.txt").write_text("\n".join(targets) + "\n")

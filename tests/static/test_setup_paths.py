@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import capabilities
+from suite import project
 from tests.repo import ROOT
 
 pytestmark = [pytest.mark.static, pytest.mark.criterion("ci-build")]
@@ -23,8 +23,13 @@ NOBODY = 65534
 def shell_default(uid: int, env: dict[str, str]) -> str:
     """$LKS_CACHE as common.sh sets it for a caller with this uid (`id` answers for that uid)."""
     script = f'id() {{ echo {uid}; }}; source "{COMMON}"; echo "$LKS_CACHE"'
-    proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30,
-                          env={"PATH": "/usr/bin:/bin", **env})
+    proc = subprocess.run(
+        ["bash", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={"PATH": "/usr/bin:/bin", **env},
+    )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.strip()
 
@@ -45,7 +50,7 @@ def test_the_cache_default_is_the_same_for_the_scripts_and_the_fixtures(uid, env
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setattr(os, "geteuid", lambda: uid)
-    assert (shell_default(uid, env), str(capabilities.default_cache())) == (expected, expected)
+    assert (shell_default(uid, env), str(project.default_cache())) == (expected, expected)
 
 
 def test_a_user_without_root_can_create_the_default_cache():
@@ -61,7 +66,11 @@ def test_a_user_without_root_can_create_the_default_cache():
         script = 'source ./common.sh; mkdir -p "$LKS_CACHE/bin" && touch "$LKS_CACHE/bin/tool" && echo "$LKS_CACHE"'
         proc = subprocess.run(
             ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "bash", "-c", script],
-            capture_output=True, text=True, timeout=30, cwd=home, env={"PATH": "/usr/bin:/bin", "HOME": str(home)},
+            capture_output=True,
+            text=True,
+            timeout=30,
+            cwd=home,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(home)},
         )
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.strip() == f"{home}/.cache/laravel-k8s-showcase"

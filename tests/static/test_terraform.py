@@ -18,7 +18,7 @@ import hcl2
 import pytest
 import yaml
 
-from fixtures.capabilities import require_tool
+from plugins.capabilities import require_tool
 from tests.repo import ROOT, SAMPLES
 
 pytestmark = [pytest.mark.static, pytest.mark.criterion("terraform-infra")]

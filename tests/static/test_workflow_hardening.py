@@ -24,8 +24,10 @@ def checkouts_keeping_credentials(workflow: dict) -> list[str]:
     bad = []
     for name, job in workflow.get("jobs", {}).items():
         for step in job.get("steps", []):
-            if step.get("uses", "").startswith("actions/checkout@") and \
-                    (step.get("with") or {}).get("persist-credentials") is not False:
+            if (
+                step.get("uses", "").startswith("actions/checkout@")
+                and (step.get("with") or {}).get("persist-credentials") is not False
+            ):
                 bad.append(f"{name}: {step.get('name', step['uses'])}")
     return bad
 
@@ -38,7 +40,10 @@ def trivy_fs_scope(workflow: dict) -> tuple[set[str], set[str]]:
     for job in workflow.get("jobs", {}).values():
         for step in job.get("steps", []):
             with_ = step.get("with") or {}
-            if step.get("uses", "").startswith("aquasecurity/trivy-action@") and with_.get("scan-type") == "fs":
+            if (
+                step.get("uses", "").startswith("aquasecurity/trivy-action@")
+                and with_.get("scan-type") == "fs"
+            ):
                 return _paths(with_.get("skip-files")), _paths(with_.get("skip-dirs"))
     pytest.fail("no Trivy filesystem scan", pytrace=False)
 
@@ -49,11 +54,25 @@ def test_no_checkout_keeps_the_token_in_the_git_config(path):
 
 
 def test_the_credentials_check_rejects_a_checkout_without_persist_credentials():
-    workflow = {"jobs": {"deploy": {"steps": [
-        {"name": "Check out", "uses": "actions/checkout@" + "0" * 40},
-        {"name": "Check out again", "uses": "actions/checkout@" + "0" * 40, "with": {"persist-credentials": "false"}},
-        {"name": "Fine", "uses": "actions/checkout@" + "0" * 40, "with": {"persist-credentials": False}},
-    ]}}}
+    workflow = {
+        "jobs": {
+            "deploy": {
+                "steps": [
+                    {"name": "Check out", "uses": "actions/checkout@" + "0" * 40},
+                    {
+                        "name": "Check out again",
+                        "uses": "actions/checkout@" + "0" * 40,
+                        "with": {"persist-credentials": "false"},
+                    },
+                    {
+                        "name": "Fine",
+                        "uses": "actions/checkout@" + "0" * 40,
+                        "with": {"persist-credentials": False},
+                    },
+                ]
+            }
+        }
+    }
     assert checkouts_keeping_credentials(workflow) == ["deploy: Check out", "deploy: Check out again"]
 
 

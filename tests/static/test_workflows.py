@@ -128,8 +128,9 @@ def test_cd_pushes_the_images_ci_tested_and_deploys_them_with_a_rollout_wait_and
     deploy = cd["jobs"]["deploy"]
     assert deploy["needs"] == "push"
     assert "scripts/deploy.sh" in runs(deploy)
-    assert not any(s.get("if") == "failure()" and "rollout undo" in s.get("run", "") for s in steps(deploy)), \
-        "deploy.sh already rolls back: a failure() step would roll back a second time"
+    assert not any(
+        s.get("if") == "failure()" and "rollout undo" in s.get("run", "") for s in steps(deploy)
+    ), "deploy.sh already rolls back: a failure() step would roll back a second time"
     deploy_sh = ROOT / "scripts" / "deploy.sh"
     assert deploy_sh.is_file(), "scripts/deploy.sh is missing"
     text = deploy_sh.read_text()
@@ -141,7 +142,12 @@ def test_cd_pushes_the_images_ci_tested_and_deploys_them_with_a_rollout_wait_and
 def test_security_workflow_scans_the_filesystem_the_images_the_dockerfiles_and_the_history_for_secrets():
     sec = load("security.yml")
     jobs = sec["jobs"]
-    trivy = [(n, s["with"]) for n, j in jobs.items() for s in steps(j) if s.get("uses", "").startswith("aquasecurity/trivy-action")]
+    trivy = [
+        (n, s["with"])
+        for n, j in jobs.items()
+        for s in steps(j)
+        if s.get("uses", "").startswith("aquasecurity/trivy-action")
+    ]
     scan_types = {w.get("scan-type", "image") for _, w in trivy}
     assert scan_types == {"fs", "image"}, scan_types
     assert all(w.get("exit-code") == "1" for _, w in trivy), "a scan that cannot fail the build"
