@@ -2,17 +2,24 @@
 the requests running on a pod when it is deleted - and still when its stop signal lands - finish.
 
 For each web pod: slow requests (/api/slow, they sleep and use no CPU) are sent through the
-Ingress until the pod's own FPM status page (queried inside the pod) shows one of them Running;
-the pod is then deleted and its status page, on the now terminating pod, must still show that
-request Running. After the preStop drain (10 s) FPM gets SIGQUIT: from then on its status page no
-longer answers (the workers stopped accepting), and the slow request must still be open at that
-moment and then complete with 200 and its whole body. Meanwhile a bounded load of cheap requests
-(>= 30 rps) runs through the Ingress: 0 connection errors and 0 5xx.
+Ingress until the pod itself shows one of them running; the pod is then deleted and, on the now
+terminating pod, that request must still be running. After the preStop drain (10 s) the runtime
+gets its stop signal: from then on it accepts no new connection, and the slow request must still
+be open at that moment and then complete with 200 and its whole body. Meanwhile a bounded load of
+cheap requests (>= 30 rps) runs through the Ingress: 0 connection errors and 0 5xx.
+
+What "the pod shows it running" and "it accepts nothing" mean per runtime (queried inside the pod):
+- fpm: FPM's status page lists the request Running; after SIGQUIT the status page (FastCGI into
+  127.0.0.1:9000) no longer answers.
+- swoole: the pod's own log has the request's "slow request started" line (with its X-Request-Id)
+  and no access-log line for it yet; after SIGTERM the entrypoint shuts the listening socket down,
+  so a request to 127.0.0.1:8000 inside the pod is refused.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import json
 import time
 import uuid
@@ -21,7 +28,7 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from fixtures.app import PHP_CONTAINER, WEB, App, Load
+from fixtures.app import HTTP_PORT, PHP_CONTAINER, WEB, App, Load
 from tests.container.fastcgi import fastcgi, fpm_running
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow]
@@ -35,8 +42,8 @@ MIN_RPS = 30
 PRESTOP_S = 10  # the pods' preStop sleep
 
 
-class FpmStopped(Exception):
-    """FastCGI into FPM timed out: its workers no longer accept (SIGQUIT landed)."""
+class Stopped(Exception):
+    """The runtime inside the pod no longer accepts requests (its stop signal landed)."""
 
 
 @dataclass
@@ -54,12 +61,91 @@ class PodContainer:
             "exec", *interactive, self.pod, "-c", self.container, "--", *cmd, input=stdin, timeout=timeout
         )
         if check and proc.returncode == 124:  # `timeout N cgi-fcgi ...`: connected, never answered
-            raise FpmStopped(f"{self.pod}: FastCGI request timed out")
+            raise Stopped(f"{self.pod}: FastCGI request timed out")
         if check and proc.returncode != 0:
             raise RuntimeError(
                 f"kubectl exec {self.pod} -c {self.container} failed ({proc.returncode}): {proc.stderr.strip()[-500:]}"
             )
         return proc
+
+
+class FpmInPod:
+    """The FPM pod's own view: its status page, over FastCGI inside the pod."""
+
+    def __init__(self, app: App, pod: str) -> None:
+        self.pod, self.container = pod, PodContainer(app, pod)
+
+    def running(self, markers: list[str]) -> tuple[str, str] | None:
+        """(marker, detail) of one of `markers` running on the pod, or None."""
+        proc = fpm_running(self.container, *markers, timeout=5)
+        if not proc:
+            return None
+        (marker,) = [m for m in markers if m in proc["request uri"]]
+        return marker, f"Running {proc['request duration'] / 1e6:.1f}s"
+
+    def still_running(self, marker: str) -> bool:
+        return bool(fpm_running(self.container, marker))
+
+    def probe_stopped(self) -> None:
+        """Raises Stopped once FPM's workers accept nothing (the FastCGI request times out)."""
+        # kubectl exec failing (the container is exiting) proves nothing: the caller decides
+        with contextlib.suppress(RuntimeError):
+            fpm_running(self.container, "-", timeout=1)
+
+    def accepted(self) -> int:
+        status, body = fastcgi(self.container, "/fpm-status", "json", timeout=5)
+        assert status == 200, f"{self.pod}: /fpm-status answered {status}"
+        return json.loads(body)["accepted conn"]
+
+
+class SwooleInPod:
+    """The Swoole pod's own view: its log (the app's JSON lines) and its listener on 127.0.0.1."""
+
+    def __init__(self, app: App, pod: str) -> None:
+        self.app, self.pod = app, pod
+
+    def _records(self) -> list[dict]:
+        out = self.app.kubectl("logs", self.pod, "-c", PHP_CONTAINER, "--since=120s", check=False, timeout=30)
+        records = []
+        for line in out.splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                records.append(record)
+        return records
+
+    def running(self, markers: list[str]) -> tuple[str, str] | None:
+        started, finished = set(), set()
+        for record in self._records():
+            if record.get("request_id") in markers:
+                if record.get("message") == "slow request started":
+                    started.add(record["request_id"])
+                elif record.get("message") == "request":  # App\Octane\LogRequest, at its end
+                    finished.add(record["request_id"])
+        running = [m for m in markers if m in started - finished]
+        return (running[0], "started in its log, not finished") if running else None
+
+    def still_running(self, marker: str) -> bool:
+        return self.running([marker]) is not None
+
+    def probe_stopped(self) -> None:
+        """Raises Stopped once a request to the pod's own listener is refused."""
+        try:
+            reply = self.app.pod_request(self.pod, "GET", "/health")
+        except RuntimeError:  # kubectl exec failed (the container is exiting): the caller decides
+            return
+        if reply.status == 0:
+            raise Stopped(f"{self.pod}: 127.0.0.1:{HTTP_PORT['swoole']} refused the connection")
+
+    def accepted(self) -> int:
+        reply = self.app.pod_request(self.pod, "GET", "/health")
+        assert reply.status == 200, f"{self.pod}: /health answered {reply.status}"
+        return reply.json()["workers"]["requests"]  # Swoole Server::stats() request_count
+
+
+IN_POD = {"fpm": FpmInPod, "swoole": SwooleInPod}
 
 
 @dataclass
@@ -88,11 +174,10 @@ def send_slow(app: App, pool: concurrent.futures.Executor) -> Slow:
 
 
 def seen_running(
-    app: App, pod: str, pool: concurrent.futures.Executor, sent: list[Slow], timeout: float = 60
-) -> tuple[Slow, dict]:
-    """Send slow requests through the Ingress (one more every 2 s, at most 5: each holds an FPM
-    worker) until the pod's FPM status page shows one of them Running; returns it and its entry."""
-    in_pod = PodContainer(app, pod)
+    app: App, in_pod, pool: concurrent.futures.Executor, sent: list[Slow], timeout: float = 60
+) -> tuple[Slow, str]:
+    """Send slow requests through the Ingress (one more every 2 s, at most 5: each holds a
+    worker) until the pod shows one of them running; returns it and what the pod showed."""
     deadline = time.monotonic() + timeout
     last_sent, budget = 0.0, 5
     while time.monotonic() < deadline:
@@ -101,37 +186,34 @@ def seen_running(
             last_sent, budget = time.monotonic(), budget - 1
         # fresh enough that >= 17 s remain: it outlasts the preStop drain and the stop signal
         fresh = {s.marker: s for s in sent if time.monotonic() - s.started < 3}
-        proc = fpm_running(in_pod, *fresh, timeout=5) if fresh else None
-        if proc:
-            (slow,) = [s for m, s in fresh.items() if m in proc["request uri"]]
-            return slow, proc
+        seen = in_pod.running(list(fresh)) if fresh else None
+        if seen:
+            return fresh[seen[0]], seen[1]
         time.sleep(0.2)
     pytest.fail(
-        f"no slow request seen Running on {pod} within {timeout:.0f}s ({len(sent)} sent)", pytrace=False
+        f"no slow request seen running on {in_pod.pod} within {timeout:.0f}s ({len(sent)} sent)",
+        pytrace=False,
     )
 
 
-def wait_fpm_stopped(app: App, pod: str, slow: Slow, deleted_at: float) -> float:
-    """From shortly before the preStop drain ends, poll the pod's FPM status page until it stops
-    answering (after SIGQUIT the workers accept nothing: the FastCGI request times out); returns
-    when (time.monotonic()) that was seen. The slow request must still be open then."""
-    in_pod = PodContainer(app, pod)
+def wait_stopped(in_pod, slow: Slow, deleted_at: float) -> float:
+    """From shortly before the preStop drain ends, probe the runtime inside the pod until it
+    accepts nothing any more (its stop signal landed); returns when (time.monotonic()) that was
+    seen. The slow request must still be open then."""
     time.sleep(max(0.0, deleted_at + PRESTOP_S - 0.5 - time.monotonic()))
     while not slow.future.done():
         try:
-            fpm_running(in_pod, slow.marker, timeout=1)
-        except RuntimeError:  # kubectl exec failed (the container is exiting): the loop decides
-            pass
-        except FpmStopped:
+            in_pod.probe_stopped()
+        except Stopped:
             seen = time.monotonic()
-            assert not slow.future.done(), f"{slow.marker} ended before FPM on {pod} was seen stopping"
+            assert not slow.future.done(), f"{slow.marker} ended before {in_pod.pod} was seen stopping"
             return seen
         time.sleep(0.1)
     status, body, ended = slow.future.result()
     why = "the stop signal did not land while it ran" if status == 200 else f"cut short: {body[:120]!r}"
     pytest.fail(
-        f"{slow.marker} ended HTTP {status} {ended - deleted_at:.1f}s after the deletion of {pod}, before "
-        f"its FPM was seen stopping: {why}",
+        f"{slow.marker} ended HTTP {status} {ended - deleted_at:.1f}s after the deletion of {in_pod.pod}, "
+        f"before the runtime was seen stopping: {why}",
         pytrace=False,
     )
 
@@ -150,21 +232,18 @@ def _wait_replaced(app, deleted: str, count: int, timeout: float = 180) -> None:
         time.sleep(1)
 
 
-def _wait_serving(app: App, pod: str, timeout: float = 90) -> None:
-    """Until the Ingress sends the load to `pod`: its FPM accepts >= 5 connections a second (the
-    probes and these status reads add one every few seconds). A pod is Ready before the Ingress
-    routes to it (EndpointSlice update, then the controller's reload): deleting the last serving
-    pod in that gap answers 503 "no available server", which is not what this test measures."""
-    in_pod = PodContainer(app, pod)
+def _wait_serving(in_pod, timeout: float = 90) -> None:
+    """Until the Ingress sends the load to the pod: it accepts >= 5 requests a second (the probes
+    and these reads add one every few seconds). A pod is Ready before the Ingress routes to it
+    (EndpointSlice update, then the controller's reload): deleting the last serving pod in that
+    gap answers 503 "no available server", which is not what this test measures."""
     deadline = time.monotonic() + timeout
     last: tuple[float, int] | None = None
     while True:
-        status, body = fastcgi(in_pod, "/fpm-status", "json", timeout=5)
-        assert status == 200, f"{pod}: /fpm-status answered {status}"
-        now, accepted = time.monotonic(), json.loads(body)["accepted conn"]
+        now, accepted = time.monotonic(), in_pod.accepted()
         if last and (accepted - last[1]) / (now - last[0]) >= 5:
             return
-        assert now < deadline, f"the Ingress sent no load to {pod} within {timeout:.0f}s"
+        assert now < deadline, f"the Ingress sent no load to {in_pod.pod} within {timeout:.0f}s"
         last = (now, accepted)
         time.sleep(1)
 
@@ -173,10 +252,7 @@ def _wait_serving(app: App, pod: str, timeout: float = 90) -> None:
 def test_deleting_web_pods_under_30_rps_loses_no_request_and_the_requests_running_on_them_finish(
     ready_app, variant, record_metric
 ):
-    if variant != "fpm":
-        pytest.fail(
-            f"{variant}: no in-pod view of running requests is implemented for this runtime", pytrace=False
-        )
+    view = IN_POD[variant]
     pods = [p["metadata"]["name"] for p in ready_app.pods("web")]
     # replaced means back at minReplicas Ready (the HPA may have scaled up before this test)
     want = min(len(pods), ready_app.get("hpa", WEB)["spec"]["minReplicas"])
@@ -190,15 +266,17 @@ def test_deleting_web_pods_under_30_rps_loses_no_request_and_the_requests_runnin
     ):
         time.sleep(3)
         for pod in pods:
-            slow, proc = seen_running(ready_app, pod, pool, sent)
+            in_pod = view(ready_app, pod)
+            slow, shown = seen_running(ready_app, in_pod, pool, sent)
             deleted_at = time.monotonic()
             ready_app.kubectl("delete", "pod", pod, "--wait=false")
             # in flight at the deletion: the terminating pod still runs it
             meta = ready_app.get("pod", pod)["metadata"]
             assert meta.get("deletionTimestamp"), f"{pod} has no deletionTimestamp after kubectl delete"
-            still = fpm_running(PodContainer(ready_app, pod), slow.marker)
-            assert still, f"{slow.marker} no longer Running on {pod} right after its deletion"
-            stopped_at = wait_fpm_stopped(ready_app, pod, slow, deleted_at)
+            assert in_pod.still_running(slow.marker), (
+                f"{slow.marker} no longer running on {pod} right after its deletion"
+            )
+            stopped_at = wait_stopped(in_pod, slow, deleted_at)
             status, body, ended = slow.future.result(timeout=SLOW_MS / 1000 + 60)
             assert status == 200, (
                 f"{slow.marker} running on {pod} at its deletion and stop ended {status} {body[:200]}"
@@ -207,13 +285,13 @@ def test_deleting_web_pods_under_30_rps_loses_no_request_and_the_requests_runnin
             assert reply["ms"] == SLOW_MS, reply
             assert reply["slept_ms"] >= SLOW_MS, reply
             proofs.append(
-                f"{pod}: {slow.marker} Running {proc['request duration'] / 1e6:.1f}s when deleted, "
-                f"FPM stopped accepting {stopped_at - deleted_at:.1f}s after the deletion, the request "
+                f"{pod}: {slow.marker} {shown} when deleted, "
+                f"{variant} stopped accepting {stopped_at - deleted_at:.1f}s after the deletion, the request "
                 f"finished 200 {ended - stopped_at:.1f}s later"
             )
             _wait_replaced(ready_app, pod, want)
             for serving in {p["metadata"]["name"] for p in ready_app.pods("web")} - set(pods):
-                _wait_serving(ready_app, serving)
+                _wait_serving(view(ready_app, serving))
         # keep the load on until every deleted pod has finished its drain and stopped
         deadline = time.monotonic() + 90
         while {p["metadata"]["name"] for p in ready_app.pods("web", ready_only=False)} & set(pods):
