@@ -543,7 +543,8 @@ def test_the_comparison_dashboard_shows_both_runtimes_side_by_side():
 @pytest.mark.criterion("grafana-comparison-dashboard")
 def test_the_committed_dashboards_are_what_the_generator_writes():
     proc = subprocess.run(
-        [sys.executable, str(MONITORING / "grafana" / "generate_dashboards.py"), "--check"],
+        [sys.executable, "-m", "monitoring.grafana.generate_dashboards", "--check"],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,
