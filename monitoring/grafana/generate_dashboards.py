@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from monitoring.generated import write_or_check
 from monitoring.grafana import comparison, php_fpm, swoole
 from monitoring.grafana.panels import panels
 
@@ -30,21 +31,16 @@ def render(doc: dict) -> str:
     return json.dumps(doc, indent=2) + "\n"
 
 
-def main(argv: list[str]) -> int:
-    check = "--check" in argv
-    stale = []
-    for name, build in DASHBOARDS.items():
-        path, doc = OUT / name, build()
-        text = render(doc)
-        if not check:
-            path.write_text(text)
-            print(f"{name}: {sum(1 for _ in panels(doc))} panels")
-        elif not path.is_file() or path.read_text() != text:
-            stale.append(name)
-    if stale:
-        print("dashboards differ from the generator: " + ", ".join(stale), file=sys.stderr)
-        return 1
-    return 0
+def main(argv: list[str], out: Path = OUT) -> int:
+    docs = {name: build() for name, build in DASHBOARDS.items()}
+    status = write_or_check(
+        {out / name: render(doc) for name, doc in docs.items()},
+        "--check" in argv,
+        "dashboards differ from the generator",
+    )
+    if "--check" not in argv:
+        print(", ".join(f"{name}: {sum(1 for _ in panels(doc))} panels" for name, doc in docs.items()))
+    return status
 
 
 if __name__ == "__main__":
