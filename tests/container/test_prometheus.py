@@ -9,8 +9,6 @@ feed (the kubelet's cAdvisor series exist only on the cluster).
 
 from __future__ import annotations
 
-import json
-import re
 import shutil
 import subprocess
 import time
@@ -22,6 +20,7 @@ import yaml
 
 from fixtures.php_app import Container, docker, start_container, wait_healthy
 from fixtures.web import container_uids, free_port
+from monitoring.grafana.panels import load, panels, runtimes, substitute
 from tests.repo import ROOT
 
 pytestmark = pytest.mark.container
@@ -136,26 +135,10 @@ def test_the_images_promtool_accepts_the_cluster_configuration_and_runs_the_unit
     assert unit.stdout.count("SUCCESS") == len(list((MONITORING / "tests").glob("*.yml"))), unit.stdout
 
 
-def panels(path: Path) -> list[dict]:
-    out = []
-
-    def walk(items):
-        for p in items:
-            if p.get("type") != "row":
-                out.append(p)
-            walk(p.get("panels", []))
-
-    walk(json.loads(path.read_text())["panels"])
-    return out
-
-
 def is_for_other_runtime(panel: dict, variant: str) -> bool:
     """A panel that needs the other runtime's series (its own metrics, or runtime="<other>" as in
     the "Swoole / FPM throughput" ratio): no data expected from one runtime alone."""
-    text = " ".join(t["expr"] for t in panel["targets"])
-    if variant == "fpm":
-        return 'runtime="swoole"' in text or "swoole_" in text
-    return 'runtime="fpm"' in text or "php_fpm_pool" in text
+    return bool(runtimes(panel) - {variant})
 
 
 @pytest.mark.criterion("grafana-comparison-dashboard")
@@ -251,21 +234,16 @@ def test_prometheus_runs_every_dashboard_query_against_the_running_app(
             "__range": "1h",
         }
 
-        def live(expr: str) -> str:
-            return re.sub(
-                r"\$\{(\w+)(?::[^}]*)?\}|\$(\w+)",
-                lambda m: values.get(next(g for g in m.groups() if g), m.group(0)),
-                expr,
-            )
-
         errors, without_data, with_data, total = [], [], 0, 0
         other = {"fpm": "swoole-", "swoole": "php-fpm-"}[variant]
         for path in sorted((MONITORING / "grafana" / "dashboards").glob("*.json")):
-            for panel in panels(path):
+            for panel in panels(load(path)):
                 total += 1
                 found = False
                 for t in panel["targets"]:
-                    body = requests.get(api, params={"query": live(t["expr"])}, timeout=30).json()
+                    body = requests.get(
+                        api, params={"query": substitute(t["expr"], values)}, timeout=30
+                    ).json()
                     if body["status"] != "success":
                         errors.append(f"{path.name} / {panel['title']} / {t['refId']}: {body.get('error')}")
                     else:

@@ -5,7 +5,6 @@ real condition."""
 from __future__ import annotations
 
 import json
-import re
 import time
 import uuid
 from datetime import UTC, datetime
@@ -15,6 +14,8 @@ import pytest
 import yaml
 
 from fixtures.prometheus import counter_growth
+from monitoring import runbook
+from monitoring.grafana.panels import load, panels, runtimes, substitute
 from tests.api_session import log_in_new_user
 from tests.repo import ROOT
 
@@ -44,40 +45,6 @@ def contract_names(prefixes: tuple[str, ...], source: str) -> list[str]:
             if name.startswith(prefixes) and source in sources.split(","):
                 names.append(name)
     return names
-
-
-def live_expr(expr: str) -> str:
-    def sub(m: re.Match) -> str:
-        name = next(g for g in m.groups() if g)
-        return LIVE_VARIABLES.get(name, m.group(0))
-
-    return re.sub(r"\$\{(\w+)(?::[^}]*)?\}|\$(\w+)|\[\[(\w+)\]\]", sub, expr)
-
-
-def panels(path: Path) -> list[dict]:
-    out = []
-
-    def walk(items):
-        for p in items:
-            if p.get("type") != "row":
-                out.append(p)
-            walk(p.get("panels", []))
-
-    walk(json.loads(path.read_text())["panels"])
-    return out
-
-
-def runtime_of(panel: dict) -> str | None:
-    """The runtime a panel is about when it only makes sense with that runtime deployed ("both":
-    a comparison that needs both runtimes deployed at once, as k8s/comparison does)."""
-    text = " ".join(t["expr"] for t in panel["targets"])
-    if 'runtime="swoole"' in text and 'runtime="fpm"' in text:
-        return "both"  # the Swoole / FPM ratio
-    if 'runtime="swoole"' in text or "swoole_" in text:
-        return "swoole"
-    if "php_fpm_pool" in text:
-        return "fpm"
-    return None
 
 
 def drive_traffic(app) -> None:
@@ -213,15 +180,16 @@ def test_every_dashboard_query_runs_against_the_cluster_prometheus(
     for path in sorted(DASHBOARDS.glob("*.json")):
         other = {"fpm": "swoole", "swoole": "php-fpm"}[variant]
         dashboard_applies = not path.name.startswith(other)
-        for panel in panels(path):
+        for panel in panels(load(path)):
             total += 1
             has_data = False
             for target in panel["targets"]:
-                result, error = prometheus.try_query(live_expr(target["expr"]))
+                result, error = prometheus.try_query(substitute(target["expr"], LIVE_VARIABLES))
                 if error:
                     errors.append(f"{path.name} / {panel['title']} / {target['refId']}: {error}")
                 has_data = has_data or bool(result)
-            applies = dashboard_applies and runtime_of(panel) in (None, variant)
+            # a panel of the other runtime, or of both at once (k8s/comparison), has no data here
+            applies = dashboard_applies and runtimes(panel) <= {variant}
             if has_data:
                 proven += 1
             elif applies:
@@ -346,7 +314,7 @@ def test_a_crash_looping_container_drives_kube_container_restarting_to_firing(
         assert alert["labels"]["severity"] == "warning"
         assert alert["labels"]["container"] == "crasher"
         assert alert["annotations"]["summary"] == f"Container crasher of {MONITORING_NS}/{name} restarted."
-        assert alert["annotations"]["runbook_url"] == "docs/runbook.md#kubecontainerrestarting"
+        assert alert["annotations"]["runbook_url"] == runbook.url("KubeContainerRestarting")
         record_metric("alerting", "crash_to_firing_seconds", time.time() - started, "s")
     finally:
         cluster.kubectl(
