@@ -5,7 +5,7 @@ PYTEST := .venv/bin/pytest
 VARIANT ?= both
 PYTEST_ARGS ?=
 
-.PHONY: setup test test-static test-app test-container test-k8s verify cluster cluster-delete build bench deploy clean
+.PHONY: setup test test-static test-app test-container test-k8s verify cluster cluster-delete build bench deploy clean criteria-index
 
 setup:
 	scripts/setup.sh
@@ -28,6 +28,9 @@ test-k8s: setup
 
 verify: setup
 	scripts/verify.sh $(PYTEST_ARGS)
+
+criteria-index:
+	$(PYTEST) --criteria-index $(PYTEST_ARGS)
 
 clean:
 	scripts/clean.sh

@@ -14,6 +14,7 @@ pytest_plugins = [
     "plugins.acceptance",
     "plugins.capabilities",
     "plugins.artifacts",
+    "plugins.criteria_index",
     "fixtures.php_app",
     "fixtures.redis",
     "fixtures.database",

@@ -2,6 +2,7 @@
 
 use Illuminate\Support\Facades\Facade;
 use Illuminate\Support\ServiceProvider;
+use Laravel\Octane\OctaneServiceProvider;
 
 return [
 
@@ -48,17 +49,16 @@ return [
         'driver' => 'file',
     ],
 
-    'providers' => ServiceProvider::defaultProviders()->merge(array_filter([
+    'providers' => ServiceProvider::defaultProviders()->merge([
         App\Providers\AppServiceProvider::class,
         App\Providers\EventServiceProvider::class,
         App\Providers\MetricsServiceProvider::class,
         App\Providers\RouteServiceProvider::class,
         // Octane only where it runs: installed (composer.json requires it, the online FPM image has
         // it too) and ext-swoole loaded (the Swoole image); Debian packages neither Octane nor Swoole
-        $octane = class_exists(\Laravel\Octane\OctaneServiceProvider::class) && extension_loaded('swoole')
-            ? \Laravel\Octane\OctaneServiceProvider::class : null,
-        $octane !== null ? App\Octane\OctaneServiceProvider::class : null,
-    ]))->toArray(),
+        ...(class_exists(OctaneServiceProvider::class) && extension_loaded('swoole')
+            ? [OctaneServiceProvider::class, App\Providers\OctaneWorkerServiceProvider::class] : []),
+    ])->toArray(),
 
     'aliases' => Facade::defaultAliases()->toArray(),
 

@@ -1,5 +1,17 @@
 <?php
 
+// The one Redis server both Redis connections below talk to.
+$redisServer = [
+    'url' => env('REDIS_URL'),
+    'host' => env('REDIS_HOST', '127.0.0.1'),
+    'username' => env('REDIS_USERNAME') ?: null,
+    'password' => env('REDIS_PASSWORD') ?: null,
+    'port' => env('REDIS_PORT', '6379'),
+    // seconds: a dead Redis fails /ready fast instead of hanging the worker
+    'timeout' => (float) env('REDIS_TIMEOUT', 2),
+    'read_timeout' => (float) env('REDIS_READ_TIMEOUT', 5),
+];
+
 return [
 
     // Supported: "mysql" (MySQL 8 or MariaDB 11).
@@ -41,28 +53,9 @@ return [
             'prefix' => env('REDIS_PREFIX', 'lks_'),
         ],
 
-        'default' => [
-            'url' => env('REDIS_URL'),
-            'host' => env('REDIS_HOST', '127.0.0.1'),
-            'username' => env('REDIS_USERNAME') ?: null,
-            'password' => env('REDIS_PASSWORD') ?: null,
-            'port' => env('REDIS_PORT', '6379'),
-            'database' => env('REDIS_DB', '0'),
-            // seconds: a dead Redis fails /ready fast instead of hanging the worker
-            'timeout' => (float) env('REDIS_TIMEOUT', 2),
-            'read_timeout' => (float) env('REDIS_READ_TIMEOUT', 5),
-        ],
-
-        'cache' => [
-            'url' => env('REDIS_URL'),
-            'host' => env('REDIS_HOST', '127.0.0.1'),
-            'username' => env('REDIS_USERNAME') ?: null,
-            'password' => env('REDIS_PASSWORD') ?: null,
-            'port' => env('REDIS_PORT', '6379'),
-            'database' => env('REDIS_CACHE_DB', '1'),
-            'timeout' => (float) env('REDIS_TIMEOUT', 2),
-            'read_timeout' => (float) env('REDIS_READ_TIMEOUT', 5),
-        ],
+        // sessions, the queue and the shared metrics; the cache in a database of its own
+        'default' => ['database' => env('REDIS_DB', '0')] + $redisServer,
+        'cache' => ['database' => env('REDIS_CACHE_DB', '1')] + $redisServer,
 
     ],
 

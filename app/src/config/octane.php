@@ -3,17 +3,16 @@
 /*
  * Laravel Octane (Swoole variant only). Every number comes from the environment: never from the
  * host's CPU count (swoole_cpu_num() sees the node, not the pod's CPU limit). Written as
- * laravel/octane writes its config: `use` imports and ::class names are plain strings that need no
- * class to exist, so this file loads everywhere (the FPM image and the offline profile have no
- * Octane); only the calls into Octane's helpers are guarded by $octaneInstalled.
+ * laravel/octane's own config stub: `use` imports and ::class names. A ::class name is resolved at
+ * compile time without loading the class, so this file loads (and `php artisan config:cache`
+ * caches it) where Octane is not installed: the FPM image. Only the calls into Octane's static
+ * helpers need Octane itself; there they give empty lists.
  */
 
-use App\Metrics\RequestContext;
 use App\Octane\LogRequest;
 use App\Octane\MarkWorkerBusy;
 use App\Octane\RecordWorkerMemory;
 use App\Octane\RefuseConnectionsOnStop;
-use App\Octane\ResetRequestState;
 use Laravel\Octane\Contracts\OperationTerminated;
 use Laravel\Octane\Events\RequestHandled;
 use Laravel\Octane\Events\RequestReceived;
@@ -45,7 +44,9 @@ return [
     'https' => (bool) env('OCTANE_HTTPS', false),
 
     // Request/worker lifecycle listeners: Octane's defaults (they flush the per-request state:
-    // auth, session, cookies, translator, ...) plus the app's own.
+    // auth, session, cookies, translator, ...) plus the app's own. The app's own per-request state
+    // (App\Metrics\RequestContext) is a scoped binding (AppServiceProvider), which Octane's
+    // FlushTemporaryContainerInstances forgets after every request: no listener, no flush entry.
     'listeners' => [
         WorkerStarting::class => [
             EnsureUploadedFilesAreValid::class,
@@ -55,7 +56,6 @@ return [
         RequestReceived::class => [
             ...($octaneInstalled ? Octane::prepareApplicationForNextOperation() : []),
             ...($octaneInstalled ? Octane::prepareApplicationForNextRequest() : []),
-            ResetRequestState::class,
             // this worker's row of the `workers` table: busy since now (readiness reads it)
             MarkWorkerBusy::class,
         ],
@@ -104,13 +104,14 @@ return [
         ],
     ],
 
-    // Services resolved once per worker at boot (warm) and instances forgotten after each request (flush).
+    // Services resolved once per worker at boot (warm) and instances forgotten after each request
+    // (flush): none of the app's own, its per-request state is scoped (see the listeners above).
     'warm' => [
         ...($octaneInstalled ? Octane::defaultServicesToWarm() : []),
     ],
 
     'flush' => [
-        RequestContext::class,
+        //
     ],
 
     // Swoole Tables shared by all workers: the metrics registry and one row per HTTP worker.

@@ -11,7 +11,7 @@ use Illuminate\Redis\RedisManager;
 /**
  * Readiness under Octane: the app's checks plus `workers` (WorkerStats): not ready while no HTTP
  * worker has been idle for longer than octane.ready_max_busy_seconds, so Kubernetes stops routing
- * to a saturated pod. OctaneServiceProvider binds it only inside a Swoole server.
+ * to a saturated pod. OctaneWorkerServiceProvider binds it only inside a Swoole server.
  */
 class SwooleReadiness extends Readiness
 {

@@ -3,20 +3,20 @@
 namespace Tests\Feature;
 
 use PHPUnit\Framework\Attributes\Group;
+use Tests\Feature\Concerns\TestsAMillisecondsEndpoint;
 use Tests\TestCase;
 
 #[Group('stress-endpoint')]
 class StressTest extends TestCase
 {
+    use TestsAMillisecondsEndpoint;
+
+    protected const ENDPOINT = 'stress';
+
     public function test_the_stress_endpoint_burns_cpu_for_the_requested_milliseconds(): void
     {
-        $start = hrtime(true);
+        $response = $this->getTaking(40);
 
-        $response = $this->getJson('/api/stress?ms=40');
-
-        $elapsedMs = (hrtime(true) - $start) / 1e6;
-        $response->assertOk()->assertJsonPath('ms', 40);
-        $this->assertGreaterThanOrEqual(40, $elapsedMs);
         // the time is spent hashing (CPU work the HPA sees), not sleeping; how much CPU it got is
         // the machine's business and is measured by the benchmarks, not asserted here
         $this->assertGreaterThan(1000, $response->json('iterations'));
@@ -35,12 +35,5 @@ class StressTest extends TestCase
         foreach (['0', '-5', '501', '100000', 'abc', '1.5'] as $ms) {
             $this->getJson('/api/stress?ms='.urlencode($ms))->assertStatus(422)->assertJsonValidationErrors(['ms']);
         }
-    }
-
-    public function test_the_bound_comes_from_the_environment(): void
-    {
-        config(['stress.max_ms' => 20]);
-        $this->getJson('/api/stress?ms=20')->assertOk();
-        $this->getJson('/api/stress?ms=21')->assertStatus(422);
     }
 }

@@ -20,7 +20,6 @@ class OctaneListenersTest extends SwooleTestCase
                 $this->assertTrue(class_exists($listener), "listener {$listener} of {$event}");
             }
         }
-        $this->assertContains(\App\Octane\ResetRequestState::class, $listeners[\Laravel\Octane\Events\RequestReceived::class]);
         $this->assertContains(\Laravel\Octane\Listeners\FlushAuthenticationState::class, $listeners[\Laravel\Octane\Events\RequestReceived::class]);
     }
 }

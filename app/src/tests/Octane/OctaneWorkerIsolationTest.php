@@ -2,8 +2,9 @@
 
 namespace Tests\Octane;
 
-use Laravel\Octane\ApplicationFactory;
+use App\Metrics\RequestContext;
 use Illuminate\Http\Request;
+use Laravel\Octane\ApplicationFactory;
 use Laravel\Octane\Testing\Fakes\FakeClient;
 use Laravel\Octane\Testing\Fakes\FakeWorker;
 use PHPUnit\Framework\Attributes\Group;
@@ -17,19 +18,19 @@ class OctaneWorkerIsolationTest extends SwooleTestCase
 {
     /**
      * @param  list<Request>  $requests
-     * @param  (callable(\Illuminate\Routing\Router): void)|null  $routes  extra routes on the worker's app
+     * @param  (callable(\Illuminate\Routing\Router, \Illuminate\Foundation\Application): void)|null  $routes  extra routes on the worker's app
      * @return list<\Symfony\Component\HttpFoundation\Response>
      */
     private function throughOneWorker(array $requests, ?callable $routes = null): array
     {
         if (! class_exists(FakeWorker::class)) {
-            $this->markTestSkipped('laravel/octane is not installed (run with --profile online)');
+            $this->markTestSkipped('laravel/octane is not installed next to ext-swoole in this PHP: its FakeWorker runs these requests');
         }
         $client = new FakeClient($requests);
         $worker = new FakeWorker(new ApplicationFactory(base_path()), $client);
         $worker->boot();
         if ($routes !== null) {
-            $routes($worker->application()->make('router'));
+            $routes($worker->application()->make('router'), $worker->application());
         }
         $worker->run();
         $worker->terminate();
@@ -89,5 +90,29 @@ class OctaneWorkerIsolationTest extends SwooleTestCase
 
         $this->assertTrue($a->getData(true)['bound']);
         $this->assertFalse($b->getData(true)['bound'], 'a container instance of one request leaked into the next');
+    }
+
+    public function test_the_request_context_of_one_request_is_not_the_object_the_next_one_gets(): void
+    {
+        $seen = [];
+        $routes = function ($router, $app) use (&$seen) {
+            // resolved on the worker's application before any request, as a log line written
+            // while the worker boots does (JsonLineFormatter): every request's sandbox starts as
+            // a clone of it, so only the scoped binding's reset keeps it out of the next request
+            $app->make(RequestContext::class)->requestId = 'worker-boot';
+            $router->get('/_isolation/context', function () use (&$seen) {
+                $seen[] = app(RequestContext::class);
+
+                return response()->json(['request_id' => end($seen)->requestId]);
+            });
+        };
+        $first = Request::create('/_isolation/context', 'GET', server: ['HTTP_X_REQUEST_ID' => 'octane-context-1']);
+
+        [$a, $b] = $this->throughOneWorker([$first, Request::create('/_isolation/context')], $routes);
+
+        $this->assertSame('octane-context-1', $a->getData(true)['request_id']);
+        $this->assertSame($b->headers->get('X-Request-Id'), $b->getData(true)['request_id']);
+        $this->assertCount(2, $seen);
+        $this->assertNotSame($seen[0], $seen[1], 'the second request got the first request\'s RequestContext');
     }
 }

@@ -2,6 +2,11 @@
 
 namespace Tests\Unit;
 
+use App\Metrics\RequestContext;
+use App\Octane\LogRequest;
+use App\Octane\MarkWorkerBusy;
+use App\Octane\RecordWorkerMemory;
+use App\Octane\RefuseConnectionsOnStop;
 use PHPUnit\Framework\Attributes\Group;
 use Tests\TestCase;
 
@@ -17,6 +22,9 @@ class OctaneConfigTest extends TestCase
         'OCTANE_RELOAD_ASYNC', 'OCTANE_MAX_WAIT_TIME', 'OCTANE_MAX_EXECUTION_TIME', 'OCTANE_TEST_LEAK_ROUTE',
         'OCTANE_READY_MAX_BUSY_SECONDS', 'APP_ENV',
     ];
+
+    /** The app's own Octane listeners: worker bookkeeping, the access log and the stop; none resets request state. */
+    private const APP_LISTENERS = [MarkWorkerBusy::class, LogRequest::class, RecordWorkerMemory::class, RefuseConnectionsOnStop::class];
 
     protected array $truncate = [];
 
@@ -103,12 +111,32 @@ class OctaneConfigTest extends TestCase
 
         // the listener names are plain ::class strings; only Octane's own default lists need Octane
         $received = $config['listeners'][\Laravel\Octane\Events\RequestReceived::class];
-        $this->assertContains(\App\Octane\ResetRequestState::class, $received);
+        $this->assertContains(\App\Octane\MarkWorkerBusy::class, $received);
         $this->assertSame($installed, in_array(\Laravel\Octane\Listeners\FlushAuthenticationState::class, $received, true));
         $this->assertSame($installed, $config['warm'] !== []);
         $runs = $installed && extension_loaded('swoole');
-        $this->assertSame($runs, $this->app->getProvider(\App\Octane\OctaneServiceProvider::class) !== null);
-        $this->assertSame(\App\Metrics\RequestContext::class, $config['flush'][0]);
+        $this->assertSame($runs, $this->app->getProvider(\Laravel\Octane\OctaneServiceProvider::class) !== null);
+        $this->assertSame($runs, $this->app->getProvider(\App\Providers\OctaneWorkerServiceProvider::class) !== null);
+    }
+
+    public function test_the_request_context_is_reset_by_its_scoped_binding_alone(): void
+    {
+        // one request shares one context (the middleware writes the id, the log formatter reads it)
+        $context = $this->app->make(RequestContext::class);
+        $this->assertSame($context, $this->app->make(RequestContext::class));
+
+        // what Octane's FlushTemporaryContainerInstances does after every request: the next one
+        // gets a fresh context, not the previous request's id
+        $this->app->forgetScopedInstances();
+        $this->assertNotSame($context, $this->app->make(RequestContext::class));
+
+        // and it is the only reset: no flush entry, and the app's own listeners are exactly the ones
+        // that do not touch request state
+        $config = $this->octaneConfig([]);
+        $this->assertSame([], $config['flush']);
+        $own = array_unique(array_filter(array_merge(...array_values($config['listeners'])),
+            fn (string $listener) => ! str_starts_with($listener, 'Laravel\\Octane\\')));
+        $this->assertEqualsCanonicalizing(self::APP_LISTENERS, array_values($own));
     }
 
     public function test_octane_s_default_listeners_stay_configured_with_the_app_s_own(): void

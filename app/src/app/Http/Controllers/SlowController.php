@@ -17,12 +17,7 @@ class SlowController extends Controller
 {
     public function __invoke(Request $request): JsonResponse
     {
-        $min = (int) config('slow.min_ms');
-        $max = (int) config('slow.max_ms');
-        $data = $request->validate([
-            'ms' => ['required', 'integer', "between:{$min},{$max}"],
-        ]);
-        $ms = (int) $data['ms'];
+        $ms = $this->milliseconds($request, 'slow');
 
         Log::info('slow request started', ['ms' => $ms]);
         $start = hrtime(true);

@@ -13,12 +13,7 @@ class StressController extends Controller
 {
     public function __invoke(Request $request): JsonResponse
     {
-        $min = (int) config('stress.min_ms');
-        $max = (int) config('stress.max_ms');
-        $data = $request->validate([
-            'ms' => ['sometimes', 'integer', "between:{$min},{$max}"],
-        ]);
-        $ms = (int) ($data['ms'] ?? config('stress.default_ms'));
+        $ms = $this->milliseconds($request, 'stress');
 
         $deadline = hrtime(true) + $ms * 1_000_000;
         $iterations = 0;

@@ -1,21 +1,28 @@
 <?php
 
-namespace App\Octane;
+namespace App\Providers;
 
 use App\Health\Readiness;
 use App\Metrics\Storage\MemoryStorage;
+use App\Octane\LeakController;
+use App\Octane\SwooleReadiness;
+use App\Octane\SwooleStatsCollector;
+use App\Octane\SwooleTableStorage;
+use App\Octane\SwooleWorker;
+use App\Octane\WriteServerState;
 use Illuminate\Support\Facades\Route;
 use Illuminate\Support\ServiceProvider;
 use Laravel\Octane\Facades\Octane;
 
 /**
- * Swoole variant only (config/app.php registers it when Laravel Octane is installed): the metrics
- * registry keeps its samples in a Swoole Table shared by all workers, /metrics adds the swoole_*
- * series from Server::stats(), /ready adds the workers check, `app:octane-state` writes the state
- * file the entrypoint starts Swoole from, and the test-only leak route exists when enabled.
- * Nothing here is loaded by the FPM image.
+ * The app's side of an Octane worker, Swoole variant only (config/app.php registers it after
+ * Laravel\Octane\OctaneServiceProvider, where Octane is installed and ext-swoole loaded): the
+ * metrics registry keeps its samples in a Swoole Table shared by all workers, /metrics adds the
+ * swoole_* series from Server::stats(), /ready adds the workers check, `app:octane-state` writes
+ * the state file the entrypoint starts Swoole from, and the test-only leak route exists when
+ * enabled. Nothing here is loaded by the FPM image.
  */
-class OctaneServiceProvider extends ServiceProvider
+class OctaneWorkerServiceProvider extends ServiceProvider
 {
     public function register(): void
     {
