@@ -54,16 +54,31 @@ def drive_traffic(app) -> None:
         log_in_new_user(http, app.url, "Observability")
         # verify per request: requests lets REQUESTS_CA_BUNDLE override a session's CA
         kw = {"timeout": 10, "verify": http.verify, "headers": {"Accept": "application/json"}}
-        for _ in range(TRAFFIC_REQUESTS):
-            http.get(app.url("/api/ping"), **kw)
-        http.get(app.url("/api/tasks"), **kw)
-        http.get(app.url("/api/tasks/999999"), **kw)
-        http.post(
+        statuses = {
+            "/api/ping": {http.get(app.url("/api/ping"), **kw).status_code for _ in range(TRAFFIC_REQUESTS)}
+        }
+        statuses["/api/tasks"] = {http.get(app.url("/api/tasks"), **kw).status_code}
+        statuses["/api/tasks/999999"] = {http.get(app.url("/api/tasks/999999"), **kw).status_code}
+        login = http.post(
             app.url("/api/auth/login"),
             json={"email": "nobody@example.com", "password": "wrong-password"},
             **kw,
         )
-        http.post(app.url("/api/jobs"), json={"numbers": [1, 2, 3]}, **kw)
+        statuses["/api/auth/login (wrong password)"] = {login.status_code}
+        statuses["/api/jobs"] = {
+            http.post(app.url("/api/jobs"), json={"numbers": [1, 2, 3]}, **kw).status_code
+        }
+    # the series the tests look for exist only if each of these got its answer
+    expected = {
+        "/api/ping": {200},
+        "/api/tasks": {200},
+        "/api/tasks/999999": {404},
+        # 429 once the login throttle (per e-mail and client) has seen enough wrong passwords
+        "/api/auth/login (wrong password)": {401, 429},
+        "/api/jobs": {202},
+    }
+    unexpected = {path: got for path, got in statuses.items() if not got <= expected[path]}
+    assert not unexpected, f"the traffic was not answered as expected (path: statuses): {unexpected}"
 
 
 PING = f'http_requests_total{{namespace="{NAMESPACE}", route="api/ping"}}'
