@@ -69,7 +69,7 @@ def panels(path: Path) -> list[dict]:
 
 def runtime_of(panel: dict) -> str | None:
     """The runtime a panel is about when it only makes sense with that runtime deployed ("both":
-    a comparison that needs both runtimes deployed at once, as k8s/comparison does)."""
+    a comparison that needs both runtimes deployed at once, as k8s/overlays/comparison does)."""
     text = " ".join(t["expr"] for t in panel["targets"])
     if 'runtime="swoole"' in text and 'runtime="fpm"' in text:
         return "both"  # the Swoole / FPM ratio
