@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Deploy VERSION of the showcase to the current cluster without downtime (Demo 2):
-#   1. render the variant's kustomization with every app image at VERSION: `kustomize edit set
-#      image` on a temporary overlay (IMAGE_PREFIX/NAME when IMAGE_PREFIX is set)
+#   1. render k8s/overlays/VARIANT with every app image at VERSION: a temporary copy of k8s/ whose
+#      overlay gets `kustomize edit` (set image: IMAGE_PREFIX/NAME when IMAGE_PREFIX is set; add
+#      component, patch, configmap for the settings below)
 #   2. apply namespace, config, secrets, data stores and policies; wait for Redis and MariaDB
 #      (objects an earlier deploy applied that are no longer in the manifests are pruned, see
 #      Pruning below)
@@ -29,11 +30,11 @@
 #                        pulls the tag from its registry)
 #   LKS_INGRESS_CLASS    ingressClassName of the Ingress (default: traefik)
 #   LKS_SECRETS          example (committed LOCAL-DEV values, default) or env (the git-ignored
-#                        k8s/overlays/env-secrets/{app,mariadb}/secrets.env)
+#                        k8s/components/env-secrets/{app,mariadb}/secrets.env)
 #   LKS_DB_STORAGE       pvc (default: MariaDB's data on a PersistentVolumeClaim) or ephemeral
 #                        (an emptyDir, for clusters whose StorageClass cannot serve a non-root
 #                        pod, like kind's legacy kubernetes.io/host-path; see
-#                        k8s/overlays/ephemeral-db)
+#                        k8s/components/ephemeral-db)
 #   LKS_ROLLOUT_TIMEOUT  seconds a rollout may take before it is rolled back (default: 120)
 #   LKS_MIGRATE_TIMEOUT  seconds the migrations Job may take (default: 180)
 #   LKS_CONFIG           KEY=VALUE pairs (space-separated) merged into the laravel-config
@@ -59,19 +60,11 @@ set -o errexit -o nounset -o pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-KUBECTL="${KUBECTL:-kubectl}"
-LKS_LOAD_IMAGE="${LKS_LOAD_IMAGE:-}"
-LKS_INGRESS_CLASS="${LKS_INGRESS_CLASS:-traefik}"
-LKS_SECRETS="${LKS_SECRETS:-example}"
-LKS_ROLLOUT_TIMEOUT="${LKS_ROLLOUT_TIMEOUT:-120}"
-LKS_MIGRATE_TIMEOUT="${LKS_MIGRATE_TIMEOUT:-180}"
-LKS_INGRESS_HOST="${LKS_INGRESS_HOST:-}"
-LKS_CONFIG="${LKS_CONFIG:-}"
-LKS_DB_STORAGE="${LKS_DB_STORAGE:-pvc}"
-LKS_TLS_CERT="${LKS_TLS_CERT:-$LKS_CACHE/cluster/pki/ingress.crt}"
-LKS_TLS_KEY="${LKS_TLS_KEY:-$LKS_CACHE/cluster/pki/ingress.key}"
-IMAGE_PREFIX="${IMAGE_PREFIX:-}"
-KUSTOMIZE="${KUSTOMIZE:-$(command -v kustomize || echo "$LKS_CACHE/bin/kustomize")}"
+settings KUBECTL=kubectl LKS_LOAD_IMAGE= IMAGE_PREFIX= LKS_CONFIG=
+settings LKS_INGRESS_CLASS=traefik LKS_INGRESS_HOST= LKS_SECRETS=example LKS_DB_STORAGE=pvc
+settings LKS_ROLLOUT_TIMEOUT=120 LKS_MIGRATE_TIMEOUT=180
+settings "LKS_TLS_CERT=$LKS_CACHE/cluster/pki/ingress.crt" "LKS_TLS_KEY=$LKS_CACHE/cluster/pki/ingress.key"
+settings "KUSTOMIZE=$(find_tool kustomize "$LKS_CACHE/bin/kustomize" || echo "$LKS_CACHE/bin/kustomize")"
 LOCAL_REPO=laravel-k8s-showcase
 APP_IMAGES=(fpm nginx worker swoole)  # tagged with VERSION; the others keep their tag
 NAMESPACE=laravel
@@ -85,6 +78,7 @@ PRUNE_ALLOWLIST=(
   autoscaling/v2/HorizontalPodAutoscaler networking.k8s.io/v1/Ingress networking.k8s.io/v1/NetworkPolicy
 )
 WORKDIR=""
+OVERLAY=""
 MANIFESTS=""
 
 usage() { sed -n '2,/^set -o/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
@@ -99,61 +93,52 @@ kc() { $KUBECTL --namespace "$NAMESPACE" "$@"; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-# render VARIANT TAG -> the manifests on stdout
+# render VARIANT TAG -> the manifests on stdout. The k8s/ tree is copied to $WORKDIR and the
+# copy of k8s/overlays/VARIANT is edited with `kustomize edit` (components, patches, config,
+# images): the repository's files are never touched, and the edits are kustomize's own.
 render() {
-  local variant="$1" tag="$2" root components="" host_patch="" config="" pair
+  local variant="$1" tag="$2" pair
   WORKDIR=$(mktemp -d)
-  root=$(realpath --relative-to="$WORKDIR" "$REPO_ROOT/k8s")
+  cp -R "$REPO_ROOT/k8s" "$WORKDIR/k8s"
+  OVERLAY="$WORKDIR/k8s/overlays/$variant"
   case "$LKS_SECRETS" in
     example) ;;
-    env) components+="\"$root/overlays/env-secrets\", " ;;
+    env) edit add component ../../components/env-secrets ;;
     *) die "LKS_SECRETS must be example or env, not $LKS_SECRETS" ;;
   esac
   case "$LKS_DB_STORAGE" in
     pvc) ;;
-    ephemeral) components+="\"$root/overlays/ephemeral-db\", "; log "MariaDB data on an emptyDir (LKS_DB_STORAGE=ephemeral)" ;;
+    ephemeral) edit add component ../../components/ephemeral-db; log "MariaDB data on an emptyDir (LKS_DB_STORAGE=ephemeral)" ;;
     *) die "LKS_DB_STORAGE must be pvc or ephemeral, not $LKS_DB_STORAGE" ;;
   esac
+  for pair in $LKS_CONFIG; do
+    [[ "$pair" =~ ^[A-Z][A-Z0-9_]*=[^\"]*$ ]] || die "LKS_CONFIG: not KEY=VALUE: $pair"
+    edit add configmap laravel-config --behavior merge --from-literal "$pair"
+  done
+  edit add patch --kind Ingress \
+    --patch "[{\"op\": \"replace\", \"path\": \"/spec/ingressClassName\", \"value\": \"$LKS_INGRESS_CLASS\"}]"
   if [ -n "$LKS_INGRESS_HOST" ]; then
-    host_patch="  - target: {kind: Ingress}
-    patch: '[{\"op\": \"replace\", \"path\": \"/spec/rules/0/host\", \"value\": \"$LKS_INGRESS_HOST\"},
-             {\"op\": \"replace\", \"path\": \"/spec/tls/0/hosts/0\", \"value\": \"$LKS_INGRESS_HOST\"}]'"
+    edit add patch --kind Ingress --patch "[{\"op\": \"replace\", \"path\": \"/spec/rules/0/host\", \"value\": \"$LKS_INGRESS_HOST\"},
+      {\"op\": \"replace\", \"path\": \"/spec/tls/0/hosts/0\", \"value\": \"$LKS_INGRESS_HOST\"}]"
   fi
-  if [ -n "$LKS_CONFIG" ]; then
-    config="configMapGenerator:
-  - name: laravel-config
-    behavior: merge
-    literals:"
-    for pair in $LKS_CONFIG; do
-      [[ "$pair" =~ ^[A-Z][A-Z0-9_]*=[^\"]*$ ]] || die "LKS_CONFIG: not KEY=VALUE: $pair"
-      config+=$'\n'"      - \"$pair\""
-    done
-  fi
-  cat >"$WORKDIR/kustomization.yaml" <<EOF
-apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-resources: ["$root/$variant"]
-components: [${components%, }]
-$config
-patches:
-  - target: {kind: Ingress}
-    patch: '[{"op": "replace", "path": "/spec/ingressClassName", "value": "$LKS_INGRESS_CLASS"}]'
-$host_patch
-  - target: {labelSelector: "app.kubernetes.io/component in (web,worker,migrations)"}
-    patch: '[{"op": "replace", "path": "/metadata/labels/app.kubernetes.io~1version", "value": "$tag"}]'
-  - target: {kind: "(Deployment|Job)", labelSelector: "app.kubernetes.io/component in (web,worker,migrations)"}
-    patch: '[{"op": "replace", "path": "/spec/template/metadata/labels/app.kubernetes.io~1version", "value": "$tag"}]'
-  - target: {labelSelector: "app.kubernetes.io/component!=config"}
-    patch: '[{"op": "add", "path": "/metadata/labels/app.kubernetes.io~1managed-by", "value": "deploy.sh"}]'
-EOF
+  edit add patch --label-selector "app.kubernetes.io/component in (web,worker,migrations)" \
+    --patch "[{\"op\": \"replace\", \"path\": \"/metadata/labels/app.kubernetes.io~1version\", \"value\": \"$tag\"}]"
+  edit add patch --kind "(Deployment|Job)" --label-selector "app.kubernetes.io/component in (web,worker,migrations)" \
+    --patch "[{\"op\": \"replace\", \"path\": \"/spec/template/metadata/labels/app.kubernetes.io~1version\", \"value\": \"$tag\"}]"
+  # not `edit add label`: the generated config (component=config) must stay unlabelled
+  edit add patch --label-selector "app.kubernetes.io/component!=config" \
+    --patch '[{"op": "add", "path": "/metadata/labels/app.kubernetes.io~1managed-by", "value": "deploy.sh"}]'
   set_images "$tag"
-  "$KUSTOMIZE" build "$WORKDIR"
+  "$KUSTOMIZE" build "$OVERLAY"
 }
+
+# edit ARGS...: `kustomize edit ARGS` in the copied overlay
+edit() { (cd "$OVERLAY" && "$KUSTOMIZE" edit "$@" >/dev/null) || die "kustomize edit $* failed"; }
 
 # image references (one a line) in rendered manifests on stdin
 image_refs() { sed -n -E 's/^[[:space:]]*(- )?image:[[:space:]]*"?([^"[:space:]]+)"?.*/\2/p' | sort -u; }
 
-# set_images TAG: `kustomize edit set image` in $WORKDIR for every local image the overlay uses
+# set_images TAG: `kustomize edit set image` in the copied overlay for every local image it uses
 set_images() {
   local tag="$1" ref name app
   while read -r ref; do
@@ -162,11 +147,11 @@ set_images() {
     app=""
     [[ " ${APP_IMAGES[*]} " == *" $name "* ]] && app=":$tag"
     if [ -n "$IMAGE_PREFIX" ]; then
-      (cd "$WORKDIR" && "$KUSTOMIZE" edit set image "$LOCAL_REPO/$name=$IMAGE_PREFIX/$name$app")
+      edit set image "$LOCAL_REPO/$name=$IMAGE_PREFIX/$name$app"
     elif [ -n "$app" ]; then
-      (cd "$WORKDIR" && "$KUSTOMIZE" edit set image "$LOCAL_REPO/$name$app")
+      edit set image "$LOCAL_REPO/$name$app"
     fi
-  done < <("$KUSTOMIZE" build "$WORKDIR" | image_refs)
+  done < <("$KUSTOMIZE" build "$OVERLAY" | image_refs)
 }
 
 # apply_pruned SELECTOR: apply the rendered objects matching SELECTOR and delete the objects of
@@ -268,7 +253,7 @@ main() {
   trap cleanup EXIT
   if [ -n "$print" ]; then
     MANIFESTS="$(mktemp)"
-    render "$variant" "$tag" >"$MANIFESTS" || die "kustomize could not render k8s/$variant"
+    render "$variant" "$tag" >"$MANIFESTS" || die "kustomize could not render k8s/overlays/$variant"
     if [ "$print" = images ]; then image_refs <"$MANIFESTS"; else cat "$MANIFESTS"; fi
     return 0
   fi
@@ -288,7 +273,7 @@ main() {
     log "images loaded in $(since "$t")s"
   fi
   MANIFESTS="$(mktemp)"
-  render "$variant" "$tag" >"$MANIFESTS" || die "kustomize could not render k8s/$variant"
+  render "$variant" "$tag" >"$MANIFESTS" || die "kustomize could not render k8s/overlays/$variant"
 
   t=$(now)
   # the namespace and the generated config first (never pruned), then the rest of this phase

@@ -40,7 +40,7 @@ default_dirs() {
 
 # scratch_dir DIR -> the copy of DIR to run terraform in. A directory of terraform/ is checked
 # inside a copy of the whole tree (modules and examples refer to each other by relative path)
-# next to a link to monitoring/, which the root module reads.
+# next to links to monitoring/ and k8s/, which the root module reads.
 scratch_dir() {
   local dir="$1"
   case "$dir/" in
@@ -50,6 +50,7 @@ scratch_dir() {
         tar -C "$REPO_ROOT" --exclude=.terraform --exclude='.terraform.lock.hcl' --exclude='*.tfstate*' \
           -cf - terraform | tar -C "$SCRATCH/repo" -xf -
         ln -s "$REPO_ROOT/monitoring" "$SCRATCH/repo/monitoring"
+        ln -s "$REPO_ROOT/k8s" "$SCRATCH/repo/k8s"
       fi
       echo "$SCRATCH/repo/${dir#"$REPO_ROOT/"}"
       ;;

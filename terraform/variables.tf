@@ -1,19 +1,19 @@
 variable "cluster_name" {
-  description = "Name of the kind cluster."
+  description = "Name of the kind cluster (null: modules/k8s-cluster's default, lks, like the test tier's)."
   type        = string
-  default     = "lks"
+  default     = null
 }
 
 variable "node_image" {
-  description = "kind node image: lks/kind-node:<hash> offline (scripts/cluster/build-node-image.sh prints it), kindest/node:v1.34.x online."
+  description = "kind node image: lks/kind-node:<hash> offline (scripts/cluster/build-node-image.sh prints it), kindest/node:v1.34.x online (null: modules/k8s-cluster's default)."
   type        = string
-  default     = "kindest/node:v1.34.0"
+  default     = null
 }
 
 variable "kind_binary" {
-  description = "kind CLI v0.30 (scripts/cluster/build-tools.sh kind prints the directory of the cached build)."
+  description = "kind CLI v0.30 (scripts/cluster/build-tools.sh kind prints the directory of the cached build); null: kind on PATH."
   type        = string
-  default     = "kind"
+  default     = null
 }
 
 variable "create_cluster" {
@@ -40,24 +40,15 @@ variable "kubeconfig_context" {
 }
 
 variable "worker_count" {
-  description = "Worker nodes next to the control-plane node."
+  description = "Worker nodes next to the control-plane node (null: none)."
   type        = number
-  default     = 0
+  default     = null
 }
 
 variable "port_mappings" {
-  description = "Host ports (loopback only) forwarded to node ports: ingress HTTP/HTTPS and the tests' NodePort; the same as k8s/cluster/kind-config.yaml."
-  type = list(object({
-    container_port = number
-    host_port      = number
-    listen_address = optional(string, "127.0.0.1")
-    protocol       = optional(string, "TCP")
-  }))
-  default = [
-    { container_port = 80, host_port = 18080 },
-    { container_port = 443, host_port = 18443 },
-    { container_port = 30080, host_port = 30080 },
-  ]
+  description = "Host ports (loopback only) forwarded to node ports, as modules/k8s-cluster takes them (null: its default, the ports of k8s/cluster/kind-config.yaml: 18080, 18443, 30080)."
+  type        = list(object({ container_port = number, host_port = number, listen_address = optional(string), protocol = optional(string) }))
+  default     = null
 }
 
 variable "reuse_existing_cluster" {
@@ -66,39 +57,28 @@ variable "reuse_existing_cluster" {
   default     = false
 }
 
-variable "app_namespace" {
-  description = "Namespace of the Laravel application (k8s/base deploys into it)."
-  type        = string
-  default     = "laravel"
-}
-
-variable "monitoring_namespace" {
-  description = "Namespace of Prometheus."
-  type        = string
-  default     = "monitoring"
-}
-
 variable "ingress_controller" {
-  description = "Traefik: its namespace, and whether Terraform installs it with Helm (online) rather than scripts/cluster/up.sh from k8s/cluster/addons (offline)."
-  type = object({
-    namespace        = optional(string, "traefik")
-    create_namespace = optional(bool, true)
-    install          = optional(bool, false)
-    chart_version    = optional(string, "37.1.1")
-  })
-  default = {}
+  description = "Traefik: mode kustomize (k8s/cluster/addons/traefik, offline), helm (its chart, online) or none (scripts/cluster/up.sh installed it); the other fields as in modules/networking. null: kustomize."
+  type        = any
+  default     = null
+}
+
+variable "k8s_dir" {
+  description = "The k8s/ directory whose kustomize trees are applied; null means the repository's k8s/."
+  type        = string
+  default     = null
 }
 
 variable "monitoring_dir" {
-  description = "Directory holding prometheus/config.yml, prometheus/*rules.yml and alerts/*.yml; null means the repository's monitoring/."
+  description = "Directory holding prometheus/config.yml, prometheus/*rules.yml and alerts/*.yml (k8s/monitoring generates its ConfigMaps from it); null means the repository's monitoring/."
   type        = string
   default     = null
 }
 
 variable "prometheus_image" {
-  description = "Prometheus image: laravel-k8s-showcase/prometheus:2.53 offline (scripts/build-prometheus-image.sh), prom/prometheus:v2.53.x online."
+  description = "Prometheus image instead of k8s/monitoring's laravel-k8s-showcase/prometheus:2.53 (scripts/build-prometheus-image.sh), e.g. prom/prometheus:v2.53.x online; null keeps it."
   type        = string
-  default     = "laravel-k8s-showcase/prometheus:2.53"
+  default     = null
 }
 
 variable "wait_for_rollout" {
@@ -107,12 +87,14 @@ variable "wait_for_rollout" {
   default     = true
 }
 
-variable "kube_prometheus_stack" {
-  description = "Online alternative to the plain Prometheus Deployment: kube-prometheus-stack through Helm, fed the same scrape configs and rules."
-  type = object({
-    enabled       = optional(bool, false)
-    chart_version = optional(string, "75.0.0")
-    grafana       = optional(bool, false)
-  })
-  default = {}
+variable "kubectl_binary" {
+  description = "kubectl 1.34 that applies the kustomize trees (scripts/cluster/build-k8s.sh prints the directory of the cached build)."
+  type        = string
+  default     = "kubectl"
+}
+
+variable "kustomize_binary" {
+  description = "kustomize v5 that renders the kustomize trees (make setup installs it in $LKS_CACHE/bin)."
+  type        = string
+  default     = "kustomize"
 }

@@ -8,34 +8,26 @@
 set -o errexit -o nounset -o pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
-# shellcheck source=scripts/cluster/versions.sh
-source "$(dirname "${BASH_SOURCE[0]}")/versions.sh"
-
-LKS_CLUSTER_NAME="${LKS_CLUSTER_NAME:-lks}"
-LKS_EXPORT_LOGS="${LKS_EXPORT_LOGS:-0}"
-LKS_ARTIFACTS="${LKS_ARTIFACTS:-$REPO_ROOT/artifacts/cluster-$LKS_CLUSTER_NAME}"
-LKS_KUBECONFIG="${LKS_KUBECONFIG:-$LKS_CACHE/cluster/$LKS_CLUSTER_NAME/kubeconfig}"
+cluster_settings
+settings LKS_EXPORT_LOGS=0 "LKS_ARTIFACTS=$REPO_ROOT/artifacts/cluster-$LKS_CLUSTER_NAME"
 
 main() {
   [ "${1:-}" != "--export-logs" ] || LKS_EXPORT_LOGS=1
-  local kind="$LKS_CACHE/go-tools/kind-$KIND_VERSION/kind"
-  [ -x "$kind" ] || kind=$(command -v kind || true)
-  [ -n "$kind" ] || die "kind not found: make cluster builds it into $LKS_CACHE/go-tools"
+  [ -n "$KIND" ] || die "kind not found: make cluster builds it into $LKS_CACHE/go-tools"
   docker info >/dev/null 2>&1 || die "docker engine not running: run scripts/docker-up.sh"
-  if ! "$kind" get clusters 2>/dev/null | grep -qxF "$LKS_CLUSTER_NAME"; then
+  if ! "$KIND" get clusters 2>/dev/null | grep -qxF "$LKS_CLUSTER_NAME"; then
     log "no kind cluster named $LKS_CLUSTER_NAME"; return 0
   fi
   if [ "$LKS_EXPORT_LOGS" = 1 ]; then
     mkdir -p "$LKS_ARTIFACTS"
     log "exporting logs to $LKS_ARTIFACTS"
-    "$kind" export logs "$LKS_ARTIFACTS/kind-logs" --name "$LKS_CLUSTER_NAME" >/dev/null 2>&1 || log "kind export logs failed"
-    local kubectl="$LKS_CACHE/k8s/$K8S_VERSION/bin/kubectl"
-    if [ -x "$kubectl" ] && [ -f "$LKS_KUBECONFIG" ]; then
-      "$kubectl" --kubeconfig "$LKS_KUBECONFIG" get events -A --sort-by=.lastTimestamp >"$LKS_ARTIFACTS/events.txt" 2>&1 || true
+    "$KIND" export logs "$LKS_ARTIFACTS/kind-logs" --name "$LKS_CLUSTER_NAME" >/dev/null 2>&1 || log "kind export logs failed"
+    if [ -n "$KUBECTL" ] && [ -f "$LKS_KUBECONFIG" ]; then
+      "$KUBECTL" --kubeconfig "$LKS_KUBECONFIG" get events -A --sort-by=.lastTimestamp >"$LKS_ARTIFACTS/events.txt" 2>&1 || true
     fi
   fi
   log "kind delete cluster --name $LKS_CLUSTER_NAME"
-  "$kind" delete cluster --name "$LKS_CLUSTER_NAME" >/dev/null 2>&1 || die "kind delete cluster failed"
+  "$KIND" delete cluster --name "$LKS_CLUSTER_NAME" >/dev/null 2>&1 || die "kind delete cluster failed"
   rm -f "$LKS_KUBECONFIG"
 }
 

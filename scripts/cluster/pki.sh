@@ -4,7 +4,7 @@
 #   tls.crt      Traefik's default certificate (SANs localhost, *.localhost, 127.0.0.1): served
 #                for every host no Ingress TLS secret covers
 #   ingress.crt  the app Ingress's own certificate, its own key pair (SANs: the Ingress hosts of
-#                k8s/base and k8s/comparison only, localhost, fpm.localhost, swoole.localhost):
+#                k8s/base and k8s/overlays/comparison only, localhost, fpm.localhost, swoole.localhost):
 #                scripts/deploy.sh puts it in the Ingress TLS secrets
 # A certificate is regenerated when missing, expiring within 7 days, not signed by the CA or
 # with other SANs; a new CA re-issues both. Nothing here is committed.

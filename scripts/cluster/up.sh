@@ -15,21 +15,13 @@
 set -o errexit -o nounset -o pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
-# shellcheck source=scripts/cluster/versions.sh
-source "$(dirname "${BASH_SOURCE[0]}")/versions.sh"
-
-LKS_CLUSTER_NAME="${LKS_CLUSTER_NAME:-lks}"
-LKS_KUBECONFIG="${LKS_KUBECONFIG:-$LKS_CACHE/cluster/$LKS_CLUSTER_NAME/kubeconfig}"
-LKS_WAIT_SECONDS="${LKS_WAIT_SECONDS:-600}"
-LKS_HTTP_PORT="${LKS_HTTP_PORT:-18080}"
-LKS_HTTPS_PORT="${LKS_HTTPS_PORT:-18443}"
-LKS_NODEPORT_PORT="${LKS_NODEPORT_PORT:-30080}"
+cluster_settings
+settings LKS_WAIT_SECONDS=600 LKS_HTTP_PORT=18080 LKS_HTTPS_PORT=18443 LKS_NODEPORT_PORT=30080
 # kind v0.30.0's default node image (pkg/apis/config/defaults/image.go), pinned by digest
 ONLINE_NODE_IMAGE="kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 T0=$(date +%s)
 STEP_T=0
-KIND="" KUBECTL=""
 
 step() { STEP_T=$(date +%s); log "▶ $*"; }
 done_step() { log "  done in $(( $(date +%s) - STEP_T )) s: $*"; }

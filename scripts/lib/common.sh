@@ -1,5 +1,12 @@
 #!/usr/bin/env bash
-# Shared helpers for the project's scripts. Source it; it defines functions only.
+# Shared helpers for the project's scripts. Source it; it defines functions only. A script
+# follows kind's hack/ style: a header comment that lists its settings (it is the --help), strict
+# bash, `source` this file, its settings through `settings`, functions, then `main "$@"`:
+#   set -o errexit -o nounset -o pipefail
+#   source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+#   settings KUBECTL=kubectl LKS_ROLLOUT_TIMEOUT=120
+#   main() { ...; }
+#   main "$@"
 #   LKS_CACHE   cache dir outside the repo for slow builds (default /var/cache/laravel-k8s-showcase
 #               as root, ${XDG_CACHE_HOME:-$HOME/.cache}/laravel-k8s-showcase otherwise)
 #   DEBIAN_MIRROR  Debian archive for debootstrap (default: the one of this machine's apt sources)
@@ -13,6 +20,42 @@ if [ -z "${LKS_CACHE:-}" ]; then
   fi
 fi
 export REPO_ROOT LKS_CACHE
+
+# settings NAME=DEFAULT... -> every NAME keeps the non-empty value the environment gave it, else
+# takes DEFAULT (what `NAME="${NAME:-DEFAULT}"` does, once for all scripts). DEFAULT is expanded
+# by the caller, so a default that uses another setting goes in a later `settings` call.
+settings() {
+  local pair name
+  for pair in "$@"; do
+    name="${pair%%=*}"
+    [[ "$pair" == *=* && "$name" =~ ^[A-Z_][A-Z0-9_]*$ ]] || die "settings: not NAME=DEFAULT: $pair"
+    [ -n "${!name:-}" ] || printf -v "$name" '%s' "${pair#*=}"
+  done
+}
+
+# find_tool NAME [CANDIDATE...] -> the path of the first executable CANDIDATE (the project's cached
+# builds), else NAME on PATH; nothing and status 1 when neither exists (then `need` says how to get it)
+find_tool() {
+  local name="$1" candidate
+  shift
+  for candidate in "$@"; do
+    if [ -x "$candidate" ]; then echo "$candidate"; return 0; fi
+  done
+  command -v "$name"
+}
+
+# cluster_settings -> the pinned versions (scripts/cluster/versions.sh) and the kind cluster of the
+# k8s tier: LKS_CLUSTER_NAME (default lks), LKS_KUBECONFIG (default
+# $LKS_CACHE/cluster/<name>/kubeconfig), KIND and KUBECTL (the cached kind and kubectl builds, else
+# the ones on PATH; empty when there is none)
+cluster_settings() {
+  # shellcheck source=scripts/cluster/versions.sh
+  source "$REPO_ROOT/scripts/cluster/versions.sh"
+  settings LKS_CLUSTER_NAME=lks
+  settings "LKS_KUBECONFIG=$LKS_CACHE/cluster/$LKS_CLUSTER_NAME/kubeconfig" \
+    "KIND=$(find_tool kind "$LKS_CACHE/go-tools/kind-$KIND_VERSION/kind" || true)" \
+    "KUBECTL=$(find_tool kubectl "$LKS_CACHE/k8s/$K8S_VERSION/bin/kubectl" || true)"
+}
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

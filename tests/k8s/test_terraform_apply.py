@@ -2,6 +2,8 @@
 Kubernetes 1.34 control plane, converges, and what it creates behaves as intended: namespaces
 that enforce the restricted Pod Security Standard and start from default-deny, Prometheus with
 the repository's configuration and rules, admitted under that standard; `destroy` removes it.
+Every object Terraform made is one of its kustomize trees (k8s/base/namespace, k8s/monitoring,
+k8s/cluster/addons/traefik), applied with Terraform's field manager: one definition per object.
 
 The control plane is etcd + kube-apiserver + kube-controller-manager from the k8s tier's own
 builds (scripts/cluster/build-k8s.sh, build-tools.sh etcd), listening on 127.0.0.1 only: no
@@ -12,7 +14,6 @@ kubelet, so pods are admitted and stay Pending. Creating the kind cluster itself
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -24,6 +25,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from fixtures.manifests import kustomize_build
+from fixtures.terraform import Stack
 from plugins.artifacts import failed
 from plugins.capabilities import require_tool
 from tests.repo import ROOT
@@ -32,6 +35,7 @@ pytestmark = [pytest.mark.k8s, pytest.mark.slow, pytest.mark.criterion("terrafor
 
 TOKEN = "lks-terraform-test-token"
 NAMESPACES = ("laravel", "monitoring")
+TREES = ("k8s/base/namespace", "k8s/monitoring", "k8s/cluster/addons/traefik")  # what Terraform applies
 
 
 def _free_port() -> int:
@@ -177,63 +181,19 @@ def control_plane(
                 proc.wait(timeout=10)
 
 
-@dataclass
-class Stack:
-    workdir: Path
-    monitoring: Path
-    env: dict[str, str]
-    terraform: str
-    variables: list[str]
-    apply_seconds: float
-
-    def tf(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        proc = subprocess.run(
-            [self.terraform, f"-chdir={self.workdir}", *args],
-            capture_output=True,
-            text=True,
-            env=self.env,
-            timeout=900,
-        )
-        if check:
-            assert proc.returncode == 0, f"terraform {args[0]} failed:\n{proc.stdout[-3000:]}\n{proc.stderr}"
-        return proc
-
-
 @pytest.fixture(scope="module")
 def stack(control_plane: ControlPlane, tmp_path_factory) -> Iterator[Stack]:
-    terraform = require_tool("terraform")
-    check = subprocess.run(
-        [str(ROOT / "scripts" / "terraform-providers.sh"), "--check"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    if check.returncode != 0:
-        pytest.fail(check.stderr.strip().splitlines()[-1], pytrace=False)
-    repo = tmp_path_factory.mktemp("terraform-apply")
-    shutil.copytree(
-        ROOT / "terraform", repo / "terraform", ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*")
-    )
-    # a snapshot: the assertions compare with what was applied, even if monitoring/ is edited meanwhile
-    shutil.copytree(ROOT / "monitoring", repo / "monitoring")
-    env = {
-        **os.environ,
-        "TF_CLI_CONFIG_FILE": check.stdout.strip(),
-        "TF_IN_AUTOMATION": "1",
-        "CHECKPOINT_DISABLE": "1",
-    }
     variables = [
         "-var=create_cluster=false",
         f"-var=kubeconfig_path={control_plane.kubeconfig}",
+        f"-var=kubectl_binary={control_plane.kubectl_bin}",
+        f"-var=kustomize_binary={require_tool('kustomize')}",
         "-var=wait_for_rollout=false",  # no kubelet: the pod is admitted, never started
     ]
-    s = Stack(repo / "terraform", repo / "monitoring", env, terraform, variables, 0.0)
-    s.tf("init", "-backend=false", "-input=false", "-no-color")
-    start = time.monotonic()
-    s.tf("apply", "-auto-approve", "-input=false", "-no-color", *variables)
-    s.apply_seconds = time.monotonic() - start
+    s = Stack.snapshot(tmp_path_factory.mktemp("terraform-apply"), variables)
+    s.apply()
     yield s
-    s.tf("destroy", "-auto-approve", "-input=false", "-no-color", *variables, check=False)
+    s.destroy(check=False)
 
 
 def test_the_root_module_applies_onto_a_kubernetes_1_34_api_server_and_then_plans_no_change(
@@ -242,10 +202,49 @@ def test_the_root_module_applies_onto_a_kubernetes_1_34_api_server_and_then_plan
     record_metric(
         "terraform-infra", "apply onto an empty 1.34 control plane", round(stack.apply_seconds, 1), "s"
     )
-    plan = stack.tf("plan", "-detailed-exitcode", "-input=false", "-no-color", *stack.variables, check=False)
+    plan = stack.plan("-detailed-exitcode", check=False)
     assert plan.returncode == 0, (
         f"a second plan is not empty (exit {plan.returncode}):\n{plan.stdout[-4000:]}\n{plan.stderr}"
     )
+
+
+def rendered(stack: Stack, tree: str) -> list[dict]:
+    """The objects of one kustomize tree of the applied snapshot."""
+    ok, out = kustomize_build(stack.repo / tree)
+    assert ok, out
+    return [d for d in yaml.safe_load_all(out) if d]
+
+
+def test_a_changed_tree_file_applies_the_tree_again_and_deletes_nothing(stack: Stack):
+    rules = stack.repo / "monitoring" / "alerts" / "app.yml"
+    original = rules.read_text()
+    rules.write_text(original + "\n# changed\n")
+    try:
+        plan = stack.plan()
+    finally:
+        rules.write_text(original)
+    changed = [line.strip() for line in plan.stdout.splitlines() if line.strip().startswith("# module.")]
+    assert changed == ["# module.monitoring.module.tree.terraform_data.apply must be replaced"], plan.stdout[
+        -3000:
+    ]
+
+
+def test_every_object_terraform_made_is_an_object_of_its_kustomize_trees(
+    stack: Stack, control_plane: ControlPlane
+):
+    for tree in TREES:
+        for doc in rendered(stack, tree):
+            meta = doc["metadata"]
+            where = ["-n", meta["namespace"]] if meta.get("namespace") else []
+            live = control_plane.get(doc["kind"].lower(), meta["name"], *where, "--show-managed-fields")
+            managers = {f["manager"] for f in live["metadata"].get("managedFields", [])}
+            assert "terraform" in managers, (
+                f"{tree}: {doc['kind']}/{meta['name']} not applied by Terraform: {managers}"
+            )
+            assert live["metadata"].get("labels", {}).items() >= (meta.get("labels") or {}).items(), (
+                tree,
+                meta,
+            )
 
 
 def test_the_namespaces_enforce_the_restricted_standard_and_start_from_default_deny(
@@ -254,30 +253,22 @@ def test_the_namespaces_enforce_the_restricted_standard_and_start_from_default_d
     for ns in NAMESPACES:
         labels = control_plane.get("namespace", ns)["metadata"]["labels"]
         assert labels["pod-security.kubernetes.io/enforce"] == "restricted", labels
-        deny = control_plane.get("networkpolicy", "default-deny-all", "-n", ns)["spec"]
+        deny = control_plane.get("networkpolicy", "default-deny", "-n", ns)["spec"]
         assert deny["podSelector"] == {}, deny
         assert sorted(deny["policyTypes"]) == ["Egress", "Ingress"], deny
         assert "ingress" not in deny, deny
         assert "egress" not in deny, deny
-        dns = control_plane.get("networkpolicy", "allow-dns-egress", "-n", ns)["spec"]
+        dns = control_plane.get("networkpolicy", "allow-dns", "-n", ns)["spec"]
         assert sorted((p["protocol"], str(p["port"])) for p in dns["egress"][0]["ports"]) == [
             ("TCP", "53"),
             ("UDP", "53"),
         ], dns
     # the standard is enforced, not just labelled: a root pod is refused
-    pod = {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": "root-pod", "namespace": "laravel"},
-        "spec": {
-            "containers": [
-                {"name": "c", "image": "lks/debian-base:trixie-r1", "securityContext": {"runAsUser": 0}}
-            ]
-        },
-    }
     refused = control_plane.kubectl(
-        "apply", "--dry-run=server", "-f", "-", input=json.dumps(pod), check=False
-    )
+        "run", "root-pod", "-n", "laravel", "--image=lks/debian-base:trixie-r1", "--restart=Never",
+        "--dry-run=server", '--overrides={"apiVersion": "v1", "spec": {"securityContext": {"runAsUser": 0}}}',
+        check=False,
+    )  # fmt: skip
     assert refused.returncode != 0, "a root pod was admitted into the restricted namespace"
     assert 'violates PodSecurity "restricted' in refused.stderr, refused.stderr
 
@@ -297,23 +288,30 @@ def test_prometheus_is_admitted_under_the_restricted_standard(stack: Stack, cont
             f"no Prometheus pod was created: {[e['message'] for e in events][-3:]}"
         )
         time.sleep(2)
-    container = pods[0]["spec"]["containers"][0]
-    assert container["securityContext"]["runAsNonRoot"] is True, container["securityContext"]
+    spec = pods[0]["spec"]
+    container = spec["containers"][0].get("securityContext", {})
+    assert container.get("runAsNonRoot", spec.get("securityContext", {}).get("runAsNonRoot")) is True, spec
 
 
 def test_the_prometheus_config_maps_hold_the_repository_configuration_and_rules(
     stack: Stack, control_plane: ControlPlane
 ):
-    config = control_plane.get("configmap", "prometheus-config", "-n", "monitoring")["data"]
-    assert config == {"config.yml": (stack.monitoring / "prometheus/config.yml").read_text()}
-    rules = control_plane.get("configmap", "prometheus-rules", "-n", "monitoring")["data"]
-    files = [p for p in (stack.monitoring / "prometheus").glob("*.yml") if p.name != "config.yml"]
-    files += list((stack.monitoring / "alerts").glob("*.yml"))
-    assert rules == {f"{p.parent.name}-{p.name}": p.read_text() for p in files}
+    generated = {
+        d["metadata"]["name"]: d for d in rendered(stack, "k8s/monitoring") if d["kind"] == "ConfigMap"
+    }
+    config = next(d for n, d in generated.items() if n.startswith("prometheus-config-"))
+    rules = next(d for n, d in generated.items() if n.startswith("prometheus-rules-"))
+    assert config["data"] == {"config.yml": (stack.repo / "monitoring/prometheus/config.yml").read_text()}
+    files = [p for p in (stack.repo / "monitoring/prometheus").glob("*.yml") if p.name != "config.yml"]
+    files += list((stack.repo / "monitoring/alerts").glob("*.yml"))
+    assert sorted(rules["data"].values()) == sorted(p.read_text() for p in files)
+    for cm in (config, rules):
+        live = control_plane.get("configmap", cm["metadata"]["name"], "-n", "monitoring")["data"]
+        assert live == cm["data"], cm["metadata"]["name"]
 
 
 def test_destroy_removes_the_namespaces_and_the_cluster_wide_rbac(stack: Stack, control_plane: ControlPlane):
-    stack.tf("destroy", "-auto-approve", "-input=false", "-no-color", *stack.variables)
+    stack.destroy()
     deadline = time.monotonic() + 120
     while True:
         left = [
@@ -325,5 +323,7 @@ def test_destroy_removes_the_namespaces_and_the_cluster_wide_rbac(stack: Stack, 
             break
         assert time.monotonic() < deadline, f"namespaces still present after destroy: {left}"
         time.sleep(2)
-    role = control_plane.kubectl("get", "clusterrole", "monitoring-prometheus", check=False)
-    assert role.returncode != 0, "the Prometheus ClusterRole survived destroy"
+    for role in ("laravel-k8s-showcase-prometheus", "traefik-ingress-controller"):
+        assert control_plane.kubectl("get", "clusterrole", role, check=False).returncode != 0, (
+            f"the ClusterRole {role} survived destroy"
+        )

@@ -1,15 +1,13 @@
 """terraform-infra, end to end: one `terraform apply` of the root module creates a kind cluster
-(kind v0.30, Kubernetes 1.34, ports on 127.0.0.1 only), its namespaces and policies, and a
-Prometheus that loads the repository's rules and scrapes the kubelet; `destroy` deletes the
-cluster. A second, short-lived cluster (`lks-tfe2e-<run>`, a name of this run only, so that it
+(kind v0.30, Kubernetes 1.34, ports on 127.0.0.1 only) and applies the kustomize trees of its
+namespaces and policies, Traefik and Prometheus (k8s/monitoring), which loads the repository's
+rules and scrapes the kubelet; `destroy` deletes the cluster. A second, short-lived cluster (`lks-tfe2e-<run>`, a name of this run only, so that it
 never touches a cluster of another run) on free loopback ports, next to the k8s tier's own.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import socket
 import subprocess
 import time
@@ -21,6 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from fixtures.terraform import Stack
 from plugins.artifacts import failed
 from plugins.capabilities import docker_reason, require_tool
 from tests.repo import ROOT
@@ -53,28 +52,11 @@ def _script(*cmd: str, timeout: int = 3600) -> str:
 
 @dataclass
 class Applied:
-    workdir: Path
-    monitoring: Path
-    env: dict[str, str]
-    terraform: str
+    stack: Stack
     kind: str
     kubectl_bin: str
-    variables: list[str]
     ports: dict[int, int]
-    apply_seconds: float = 0.0
     kubeconfig: str = ""
-
-    def tf(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        proc = subprocess.run(
-            [self.terraform, f"-chdir={self.workdir}", *args],
-            capture_output=True,
-            text=True,
-            env=self.env,
-            timeout=900,
-        )
-        if check:
-            assert proc.returncode == 0, f"terraform {args[0]} failed:\n{proc.stdout[-4000:]}\n{proc.stderr}"
-        return proc
 
     def kubectl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         proc = subprocess.run(
@@ -101,8 +83,6 @@ def applied(
     reason = docker_reason()
     if reason:
         pytest.skip(reason)
-    terraform = require_tool("terraform")
-    cli_config = _script("terraform-providers.sh", "--check")
     kind = str(Path(_script("cluster/build-tools.sh", "kind")) / "kind")
     kubectl = str(Path(_script("cluster/build-k8s.sh")) / "kubectl")
     node_image = (
@@ -110,11 +90,6 @@ def applied(
     )
     _script("build-prometheus-image.sh")
 
-    repo = tmp_path_factory.mktemp("terraform-kind")
-    shutil.copytree(
-        ROOT / "terraform", repo / "terraform", ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*")
-    )
-    shutil.copytree(ROOT / "monitoring", repo / "monitoring")  # what was applied, even if edited meanwhile
     ports = {80: _free_port(), 443: _free_port(), 30080: _free_port()}
     mappings = ", ".join(f"{{ container_port = {c}, host_port = {h} }}" for c, h in ports.items())
     variables = [
@@ -122,23 +97,22 @@ def applied(
         f"-var=node_image={node_image}",
         f"-var=kind_binary={kind}",
         f"-var=port_mappings=[{mappings}]",
+        f"-var=kubectl_binary={kubectl}",
+        f"-var=kustomize_binary={require_tool('kustomize')}",
         "-var=wait_for_rollout=false",  # the Prometheus image is loaded into the new node afterwards
     ]
-    env = {**os.environ, "TF_CLI_CONFIG_FILE": cli_config, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
-    stack = Applied(repo / "terraform", repo / "monitoring", env, terraform, kind, kubectl, variables, ports)
+    stack = Stack.snapshot(tmp_path_factory.mktemp("terraform-kind"), variables)
+    applied = Applied(stack, kind, kubectl, ports)
     try:
-        stack.tf("init", "-backend=false", "-input=false", "-no-color")
-        start = time.monotonic()
-        stack.tf("apply", "-auto-approve", "-input=false", "-no-color", *variables)
-        stack.apply_seconds = time.monotonic() - start
-        stack.kubeconfig = stack.tf("output", "-raw", "kubeconfig_path").stdout.strip()
+        stack.apply()
+        applied.kubeconfig = stack.tf("output", "-raw", "kubeconfig_path").stdout.strip()
         subprocess.run(
             [kind, "load", "docker-image", PROMETHEUS_IMAGE, "--name", CLUSTER],
             check=True,
             capture_output=True,
             timeout=600,
         )
-        yield stack
+        yield applied
     finally:
         if failed(request):
             subprocess.run(
@@ -146,7 +120,7 @@ def applied(
                 capture_output=True,
                 timeout=300,
             )
-        stack.tf("destroy", "-auto-approve", "-input=false", "-no-color", *variables, check=False)
+        stack.destroy(check=False)
         # never leave the cluster behind, even when destroy failed
         if (
             CLUSTER
@@ -161,7 +135,7 @@ def test_one_apply_creates_a_kind_cluster_running_kubernetes_1_34(applied: Appli
     record_metric(
         "terraform-infra",
         "apply: kind cluster + namespaces + Prometheus",
-        round(applied.apply_seconds, 1),
+        round(applied.stack.apply_seconds, 1),
         "s",
     )
     nodes = json.loads(applied.kubectl("get", "nodes", "-o", "json").stdout)["items"]
@@ -188,8 +162,8 @@ def test_prometheus_runs_with_the_repository_rules_and_scrapes_the_kubelet(appli
     applied.kubectl("-n", "monitoring", "rollout", "status", "deployment/prometheus", "--timeout=300s")
     expected = set()
     for path in [
-        *(applied.monitoring / "prometheus").glob("*.yml"),
-        *(applied.monitoring / "alerts").glob("*.yml"),
+        *(applied.stack.repo / "monitoring" / "prometheus").glob("*.yml"),
+        *(applied.stack.repo / "monitoring" / "alerts").glob("*.yml"),
     ]:
         if path.name != "config.yml":
             expected |= {g["name"] for g in yaml.safe_load(path.read_text())["groups"]}
@@ -208,13 +182,11 @@ def test_prometheus_runs_with_the_repository_rules_and_scrapes_the_kubelet(appli
 
 
 def test_a_second_plan_is_empty_and_destroy_deletes_the_cluster(applied: Applied):
-    plan = applied.tf(
-        "plan", "-detailed-exitcode", "-input=false", "-no-color", *applied.variables, check=False
-    )
+    plan = applied.stack.plan("-detailed-exitcode", check=False)
     assert plan.returncode == 0, (
         f"a second plan is not empty (exit {plan.returncode}):\n{plan.stdout[-4000:]}"
     )
-    applied.tf("destroy", "-auto-approve", "-input=false", "-no-color", *applied.variables)
+    applied.stack.destroy()
     clusters = subprocess.run(
         [applied.kind, "get", "clusters"], capture_output=True, text=True, timeout=60
     ).stdout.split()

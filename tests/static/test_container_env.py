@@ -12,8 +12,9 @@ from types import SimpleNamespace
 import pytest
 
 from fixtures import manifests
+from fixtures.manifests import OVERLAYS
 from fixtures.php_app import app_env
-from tests.static.test_k8s_manifests import K8S, rule_redis_drivers
+from tests.static.k8s_rules import rule_redis_drivers
 
 pytestmark = [pytest.mark.static, pytest.mark.criterion("config-env", "configmaps")]
 
@@ -51,7 +52,7 @@ def test_the_container_tier_environment_is_the_fpm_overlays_rendered_one_but_for
     )
     assert set(env) - set(deployed) <= TIER_OVERRIDES, sorted(set(env) - set(deployed))
     for name in ("laravel-config", "database-config"):
-        for key, value in _config_map(K8S / "fpm", name).items():
+        for key, value in _config_map(OVERLAYS / "fpm", name).items():
             assert key in TIER_OVERRIDES or env[key] == value, (
                 f"{name} {key}: ConfigMap {value!r}, container tier {env.get(key)!r}"
             )
@@ -68,7 +69,7 @@ def test_a_wrong_value_in_the_configmap_reaches_the_container_environment(tmp_pa
     (overlay / "app-config.env").write_text("SESSION_DRIVER=file\n")
     (overlay / "kustomization.yaml").write_text(
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
-        f"resources: [{os.path.relpath(K8S / 'fpm', overlay)}]\n"
+        f"resources: [{os.path.relpath(OVERLAYS / 'fpm', overlay)}]\n"
         "configMapGenerator:\n  - {name: laravel-config, behavior: merge, envs: [app-config.env]}\n"
     )
     assert manifests.deployed_env(overlay)["SESSION_DRIVER"] == "file"

@@ -31,7 +31,7 @@ def assert_overlay_builds(path: str) -> None:
 def test_argo_cd_applications_sync_the_fpm_and_swoole_overlays_of_this_repository_automatically():
     project = docs("argocd/*appproject.yaml")[0]
     apps = [d for d in docs("argocd/*application.yaml") if d["kind"] == "Application"]
-    assert {a["spec"]["source"]["path"] for a in apps} == {"k8s/fpm", "k8s/swoole"}
+    assert {a["spec"]["source"]["path"] for a in apps} == {"k8s/overlays/fpm", "k8s/overlays/swoole"}
     for app in apps:
         assert app["apiVersion"] == "argoproj.io/v1alpha1"
         spec = app["spec"]

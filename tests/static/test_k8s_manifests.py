@@ -1,5 +1,6 @@
-"""The rendered Kubernetes manifests follow the project's rules, and each rule rejects a sample
-that breaks it (tests/static/samples/k8s/).
+"""The rendered Kubernetes manifests follow the project's rules (tests/static/k8s_rules.py), and
+each rule rejects a sample that breaks it (tests/static/samples/k8s/); k8s/ keeps the kustomize
+layout of bases, components and overlays.
 
 These are static checks of what `kustomize build` produces for every deployable variant; the
 k8s tier (tests/k8s/) asserts the same facts on the live objects of a running cluster.
@@ -12,45 +13,31 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NamedTuple
 
 import pytest
 import yaml
 
 from fixtures import manifests
+from fixtures.manifests import OVERLAYS
 from tests.repo import ROOT, SAMPLES
-from tests.static import checkers, fpm_sizing
+from tests.static import checkers
+from tests.static.k8s_rules import (
+    ABBREVIATIONS,
+    COMPOSE,
+    K8S,
+    REDIS_DRIVERS,
+    RULES,
+    Docs,
+    Rule,
+    compose_driver_problems,
+    layout_problems,
+    rule_non_root,
+)
 
 pytestmark = pytest.mark.static
 
-K8S = ROOT / "k8s"
 K8S_SAMPLES = SAMPLES / "k8s"
-OVERLAYS = ("fpm", "swoole", "comparison")
-WORKLOADS = ("Deployment", "StatefulSet", "Job", "DaemonSet")
-SECRET_KEYS = ("APP_KEY", "DB_PASSWORD", "REDIS_PASSWORD", "MARIADB_ROOT_PASSWORD")
-SECRET_NAME = re.compile(r"(PASSWORD|SECRET|TOKEN|_KEY$|^APP_KEY$)")
-REQUIRED_LABELS = (
-    "app.kubernetes.io/name",
-    "app.kubernetes.io/component",
-    "app.kubernetes.io/part-of",
-    "app.kubernetes.io/version",
-)
-# the longest graceful stop of either runtime: FPM process_control_timeout / Octane max_wait_time
-RUNTIME_STOP_SECONDS = 20
-
-# an HPA's CPU target: below, pods idle at scale; above, they saturate before it reacts
-CPU_TARGET_PERCENT = (40, 90)
-# the drivers that make web pods stateless (Laravel 10 names; app/src/config/{session,cache,queue}.php)
-REDIS_DRIVERS = ("SESSION_DRIVER", "CACHE_DRIVER", "QUEUE_CONNECTION")
-APP_COMPONENTS = ("web", "worker", "migrations")
-
-# file-name spellings of kinds besides the lower-cased kind itself
-ABBREVIATIONS = {"poddisruptionbudget": ("pdb",), "horizontalpodautoscaler": ("hpa",)}
-
-Docs = list[dict]
-Rule = Callable[[Docs], list[str]]
 
 
 # --- rendering ------------------------------------------------------------------------------------
@@ -66,480 +53,6 @@ def sample(name: str) -> Docs:
     return [d for d in yaml.safe_load_all((K8S_SAMPLES / name).read_text()) if d]
 
 
-def ref(doc: dict) -> str:
-    return f"{doc['kind']}/{doc['metadata']['name']}"
-
-
-def pod_specs(docs: Docs) -> Iterator[tuple[dict, dict]]:
-    for doc in docs:
-        if doc["kind"] in WORKLOADS:
-            yield doc, doc["spec"]["template"]["spec"]
-
-
-def containers(spec: dict, init: bool = True) -> list[dict]:
-    return list(spec.get("containers", [])) + (list(spec.get("initContainers", [])) if init else [])
-
-
-def by_kind(docs: Docs, kind: str) -> Docs:
-    return [d for d in docs if d["kind"] == kind]
-
-
-def matches(selector: dict, labels: dict) -> bool:
-    for key, value in (selector.get("matchLabels") or {}).items():
-        if labels.get(key) != value:
-            return False
-    for expr in selector.get("matchExpressions") or []:
-        present, value = expr["key"] in labels, labels.get(expr["key"])
-        op = expr["operator"]
-        if (op == "In" and value not in expr["values"]) or (op == "NotIn" and value in expr["values"]):
-            return False
-        if (op == "Exists" and not present) or (op == "DoesNotExist" and present):
-            return False
-    return True
-
-
-# --- rules: each returns the violations it finds --------------------------------------------------
-def rule_resources(docs: Docs) -> list[str]:
-    """Every container, init containers included, requests and limits CPU and memory."""
-    bad = []
-    for doc, spec in pod_specs(docs):
-        for c in containers(spec):
-            res = c.get("resources") or {}
-            for section in ("requests", "limits"):
-                for resource in ("cpu", "memory"):
-                    if resource not in (res.get(section) or {}):
-                        bad.append(f"{ref(doc)} container {c['name']}: no {section}.{resource}")
-    return bad
-
-
-def rule_non_root(docs: Docs) -> list[str]:
-    """Pods run as a non-zero uid with a read-only root, no privilege escalation, no capabilities, RuntimeDefault seccomp."""
-    bad = []
-    for doc, spec in pod_specs(docs):
-        pod = spec.get("securityContext") or {}
-        if (pod.get("seccompProfile") or {}).get("type") != "RuntimeDefault":
-            bad.append(f"{ref(doc)}: pod seccompProfile is not RuntimeDefault")
-        for c in containers(spec):
-            sc = c.get("securityContext") or {}
-            name = f"{ref(doc)} container {c['name']}"
-            if not sc.get("runAsNonRoot", pod.get("runAsNonRoot")):
-                bad.append(f"{name}: runAsNonRoot is not true")
-            if sc.get("runAsUser", pod.get("runAsUser")) in (0, None):
-                bad.append(f"{name}: no non-zero runAsUser (the kubelet cannot verify a named image user)")
-            if sc.get("allowPrivilegeEscalation") is not False:
-                bad.append(f"{name}: allowPrivilegeEscalation is not false")
-            if sc.get("readOnlyRootFilesystem") is not True:
-                bad.append(f"{name}: readOnlyRootFilesystem is not true")
-            if "ALL" not in ((sc.get("capabilities") or {}).get("drop") or []):
-                bad.append(f"{name}: capabilities do not drop ALL")
-            if sc.get("privileged"):
-                bad.append(f"{name}: privileged")
-    return bad
-
-
-def rule_probes(docs: Docs) -> list[str]:
-    """Long-running containers have liveness and readiness probes, each bounded by a timeout."""
-    bad = []
-    for doc, spec in pod_specs(docs):
-        if doc["kind"] == "Job":
-            continue  # a run-to-completion container has nothing to probe
-        for c in containers(spec, init=False):
-            for probe in ("livenessProbe", "readinessProbe"):
-                if probe not in c:
-                    bad.append(f"{ref(doc)} container {c['name']}: no {probe}")
-            for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
-                if probe in c and not c[probe].get("timeoutSeconds"):
-                    bad.append(f"{ref(doc)} container {c['name']}: {probe} without timeoutSeconds")
-    return bad
-
-
-def _prestop_seconds(container: dict) -> int:
-    pre = (container.get("lifecycle") or {}).get("preStop") or {}
-    if "sleep" in pre:
-        return int(pre["sleep"]["seconds"])
-    command = " ".join((pre.get("exec") or {}).get("command") or [])
-    found = re.findall(r"sleep (\d+)", command)
-    return int(found[-1]) if found else 0
-
-
-def rule_graceful_stop(docs: Docs) -> list[str]:
-    """Web pods drain before stopping: preStop flips the drain switch and sleeps; the grace period covers drain + runtime stop."""
-    bad = []
-    for doc, spec in pod_specs(docs):
-        if doc["metadata"].get("labels", {}).get("app.kubernetes.io/component") != "web":
-            continue
-        grace = spec.get("terminationGracePeriodSeconds", 30)
-        for c in containers(spec, init=False):
-            drain = _prestop_seconds(c)
-            if drain < 5:
-                bad.append(
-                    f"{ref(doc)} container {c['name']}: preStop sleeps {drain}s (< 5 s for endpoint removal)"
-                )
-            if grace <= drain + RUNTIME_STOP_SECONDS:
-                bad.append(
-                    f"{ref(doc)}: terminationGracePeriodSeconds {grace} <= preStop {drain}s + runtime stop {RUNTIME_STOP_SECONDS}s"
-                )
-        app = next((c for c in spec["containers"] if c["name"] == "app"), None)
-        command = " ".join(
-            ((app or {}).get("lifecycle", {}).get("preStop", {}).get("exec") or {}).get("command") or []
-        )
-        if "app:drain" not in command:
-            bad.append(
-                f"{ref(doc)}: the app container's preStop does not flip the drain switch (php artisan app:drain)"
-            )
-    return bad
-
-
-def rule_config_from_configmaps(docs: Docs) -> list[str]:
-    """App pods take config from hash-suffixed (generated) ConfigMaps; ConfigMaps hold no secret-looking key."""
-    bad = []
-    generated = {
-        d["metadata"]["name"]
-        for d in by_kind(docs, "ConfigMap")
-        if re.search(r"-[a-z0-9]{10}$", d["metadata"]["name"])
-    }
-    for cm in by_kind(docs, "ConfigMap"):
-        for key in cm.get("data") or {}:
-            if SECRET_NAME.search(key):
-                bad.append(f"{ref(cm)}: key {key} looks secret; it belongs in a Secret")
-    for doc, spec in pod_specs(docs):
-        if doc["metadata"].get("labels", {}).get("app.kubernetes.io/component") not in (
-            "web",
-            "worker",
-            "migrations",
-        ):
-            continue
-        refs = [
-            e["configMapRef"]["name"]
-            for c in containers(spec, init=False)
-            for e in c.get("envFrom") or []
-            if "configMapRef" in e
-        ]
-        if not refs:
-            bad.append(f"{ref(doc)}: no container takes its config from a ConfigMap (envFrom configMapRef)")
-        for name in refs:
-            if name not in generated:
-                bad.append(f"{ref(doc)}: ConfigMap {name} has no content-hash suffix (no config checksum)")
-    return bad
-
-
-def rule_secrets(docs: Docs) -> list[str]:
-    """Secret-looking values come only from Secrets, never inline env values."""
-    bad = []
-    secret_keys = set()
-    for s in by_kind(docs, "Secret"):
-        secret_keys.update((s.get("data") or {}).keys())
-        secret_keys.update((s.get("stringData") or {}).keys())
-    for key in SECRET_KEYS:
-        if key not in secret_keys:
-            bad.append(f"no Secret holds {key}")
-    for doc, spec in pod_specs(docs):
-        for c in containers(spec):
-            for env in c.get("env") or []:
-                if SECRET_NAME.search(env["name"]) and "value" in env:
-                    bad.append(f"{ref(doc)} container {c['name']}: {env['name']} has an inline value")
-                source = env.get("valueFrom") or {}
-                if SECRET_NAME.search(env["name"]) and "configMapKeyRef" in source:
-                    bad.append(f"{ref(doc)} container {c['name']}: {env['name']} comes from a ConfigMap")
-    return bad
-
-
-def rule_pdb(docs: Docs) -> list[str]:
-    """Every web Deployment has a PDB selecting its pods that still lets one pod go (minAvailable < minReplicas)."""
-    bad = []
-    hpas = {h["spec"]["scaleTargetRef"]["name"]: h for h in by_kind(docs, "HorizontalPodAutoscaler")}
-    for dep in by_kind(docs, "Deployment"):
-        if dep["metadata"].get("labels", {}).get("app.kubernetes.io/component") != "web":
-            continue
-        labels = dep["spec"]["template"]["metadata"]["labels"]
-        pdbs = [p for p in by_kind(docs, "PodDisruptionBudget") if matches(p["spec"]["selector"], labels)]
-        if len(pdbs) != 1:
-            bad.append(f"{ref(dep)}: {len(pdbs)} PodDisruptionBudgets select its pods (want 1)")
-            continue
-        min_available = pdbs[0]["spec"].get("minAvailable")
-        floor = (
-            hpas.get(dep["metadata"]["name"], {})
-            .get("spec", {})
-            .get("minReplicas", dep["spec"].get("replicas", 1))
-        )
-        if not isinstance(min_available, int) or not 1 <= min_available < floor:
-            bad.append(
-                f"{ref(dep)}: PDB minAvailable {min_available!r} must be an int in [1, minReplicas={floor})"
-            )
-    return bad
-
-
-def rule_hpa(docs: Docs) -> list[str]:
-    """Web Deployments scale with an autoscaling/v2 HPA on CPU and memory; scale-out is immediate, scale-in calm."""
-    bad = []
-    hpas = {h["spec"]["scaleTargetRef"]["name"]: h for h in by_kind(docs, "HorizontalPodAutoscaler")}
-    for dep in by_kind(docs, "Deployment"):
-        if dep["metadata"].get("labels", {}).get("app.kubernetes.io/component") != "web":
-            continue
-        hpa = hpas.get(dep["metadata"]["name"])
-        if hpa is None:
-            bad.append(f"{ref(dep)}: no HorizontalPodAutoscaler")
-            continue
-        if hpa["apiVersion"] != "autoscaling/v2":
-            bad.append(f"{ref(hpa)}: not autoscaling/v2")
-        resources = {m["resource"]["name"] for m in hpa["spec"].get("metrics", []) if m["type"] == "Resource"}
-        if resources != {"cpu", "memory"}:
-            bad.append(f"{ref(hpa)}: scales on {sorted(resources)}, want cpu and memory")
-        behavior = hpa["spec"].get("behavior") or {}
-        if (behavior.get("scaleUp") or {}).get("stabilizationWindowSeconds", 0) != 0:
-            bad.append(f"{ref(hpa)}: scale-up is delayed by a stabilization window")
-        if (behavior.get("scaleDown") or {}).get("stabilizationWindowSeconds", 300) < 60:
-            bad.append(f"{ref(hpa)}: scale-down window under 60 s flaps")
-        if "replicas" in dep["spec"]:
-            bad.append(
-                f"{ref(dep)}: sets replicas although the HPA owns them (kubectl apply would undo a scale-out)"
-            )
-    return bad
-
-
-def rule_hpa_bounds(docs: Docs) -> list[str]:
-    """Every HPA can scale (maxReplicas > minReplicas), keeps web at >= 2 pods and aims CPU at 40-90 %."""
-    bad = []
-    web = {
-        d["metadata"]["name"]
-        for d in by_kind(docs, "Deployment")
-        if d["metadata"].get("labels", {}).get("app.kubernetes.io/component") == "web"
-    }
-    for hpa in by_kind(docs, "HorizontalPodAutoscaler"):
-        spec = hpa["spec"]
-        low, high = spec.get("minReplicas", 1), spec.get("maxReplicas", 0)
-        if high <= low:
-            bad.append(f"{ref(hpa)}: maxReplicas {high} <= minReplicas {low}: it can never scale out")
-        if spec["scaleTargetRef"]["name"] in web and low < 2:
-            bad.append(
-                f"{ref(hpa)}: minReplicas {low} < 2 for a web Deployment (one pod is a single point of failure)"
-            )
-        cpu = [
-            m["resource"]["target"]
-            for m in spec.get("metrics", [])
-            if m["type"] == "Resource" and m["resource"]["name"] == "cpu"
-        ]
-        if not cpu or cpu[0].get("type") != "Utilization":
-            bad.append(f"{ref(hpa)}: no CPU averageUtilization target")
-        elif not CPU_TARGET_PERCENT[0] <= cpu[0].get("averageUtilization", 0) <= CPU_TARGET_PERCENT[1]:
-            bad.append(
-                f"{ref(hpa)}: CPU target {cpu[0].get('averageUtilization')} % outside {CPU_TARGET_PERCENT[0]}-{CPU_TARGET_PERCENT[1]} %"
-            )
-    return bad
-
-
-def _mebibytes(quantity: str | int) -> int:
-    """A Kubernetes memory quantity in MiB, as the entrypoint reads the cgroup limit (bytes / 2^20)."""
-    m = re.fullmatch(r"(\d+)(Ki|Mi|Gi|Ti|k|M|G|T)?", str(quantity))
-    if not m:
-        raise ValueError(f"unsupported memory quantity {quantity!r}")
-    factor = {
-        None: 1,
-        "Ki": 2**10,
-        "Mi": 2**20,
-        "Gi": 2**30,
-        "Ti": 2**40,
-        "k": 10**3,
-        "M": 10**6,
-        "G": 10**9,
-        "T": 10**12,
-    }
-    return int(m.group(1)) * factor[m.group(2)] // 2**20
-
-
-def _php_megabytes(value: str) -> int:
-    """A php.ini size (memory_limit: 96M, 1G, 131072K) in MB."""
-    m = re.fullmatch(r"(\d+)([KMG]?)", value.strip(), re.IGNORECASE)
-    if not m:
-        raise ValueError(f"unsupported memory_limit {value!r}")
-    return int(m.group(1)) * {"": 1, "K": 2**10, "M": 2**20, "G": 2**30}[m.group(2).upper()] // 2**20
-
-
-def fpm_pods(docs: Docs) -> Iterator[tuple[dict, dict]]:
-    """(workload, app container) of the FPM web pods (template label laravel-k8s-showcase/variant: fpm)."""
-    for doc, spec in pod_specs(docs):
-        labels = doc["spec"]["template"]["metadata"].get("labels") or {}
-        if labels.get("laravel-k8s-showcase/variant") == "fpm":
-            app = next((c for c in spec["containers"] if c["name"] == "app"), None)
-            if app is not None:
-                yield doc, app
-
-
-def rule_fpm_sizing(docs: Docs) -> list[str]:
-    """The entrypoint's FPM pool for each FPM pod's env and memory limit fits the limit: children x
-    (average worker RSS and memory_limit) + reserved <= limit."""
-    bad = []
-    pods = list(fpm_pods(docs))
-    if not pods:
-        bad.append("no FPM web pod (template label laravel-k8s-showcase/variant: fpm) to size")
-    for doc, app in pods:
-        limit = ((app.get("resources") or {}).get("limits") or {}).get("memory")
-        if limit is None:
-            bad.append(f"{ref(doc)} container app: no limits.memory to size the pool from")
-            continue
-        limit_mb = _mebibytes(limit)
-        pool = fpm_sizing.entrypoint_sizing(limit_mb, manifests.container_env(docs, app))
-        children, reserved = int(pool["max_children"]), int(pool["reserved_mb"])
-        for what, per_child in (
-            ("average worker", int(pool["child_mb"])),
-            ("memory_limit", _php_megabytes(pool["memory_limit"])),
-        ):
-            need = children * per_child + reserved
-            if need > limit_mb:
-                bad.append(
-                    f"{ref(doc)}: {children} children x {per_child} MB ({what}) + {reserved} MB reserved "
-                    f"= {need} MB does not fit the {limit_mb} MiB memory limit"
-                )
-    return bad
-
-
-def redis_driver_problems(env: dict[str, str], where: str) -> list[str]:
-    return [
-        f"{where}: {key} is {env.get(key)!r}, want 'redis'"
-        for key in REDIS_DRIVERS
-        if env.get(key) != "redis"
-    ]
-
-
-def rule_redis_drivers(docs: Docs) -> list[str]:
-    """Sessions, cache and queue are in Redis: in the app ConfigMap and in the env of every container that
-    takes its config from it (web, worker, migrations)."""
-    bad = []
-    configs = [c for c in by_kind(docs, "ConfigMap") if c["metadata"]["name"].startswith("laravel-config")]
-    if not configs:
-        bad.append("no laravel-config ConfigMap")
-    for cm in configs:
-        bad += redis_driver_problems(cm.get("data") or {}, ref(cm))
-    for doc, spec in pod_specs(docs):
-        if doc["metadata"].get("labels", {}).get("app.kubernetes.io/component") in APP_COMPONENTS:
-            for c in containers(spec, init=False):
-                if any("configMapRef" in e for e in c.get("envFrom") or []):  # the PHP containers, not nginx
-                    bad += redis_driver_problems(
-                        manifests.container_env(docs, c), f"{ref(doc)} container {c['name']}"
-                    )
-    return bad
-
-
-def rule_network_policies(docs: Docs) -> list[str]:
-    """Default deny in both directions; Redis/MariaDB accept only the app's pods; DNS is allowed."""
-    bad = []
-    policies = by_kind(docs, "NetworkPolicy")
-    deny = [
-        p
-        for p in policies
-        if p["spec"]["podSelector"] == {}
-        and set(p["spec"].get("policyTypes", [])) == {"Ingress", "Egress"}
-        and not p["spec"].get("ingress")
-        and not p["spec"].get("egress")
-    ]
-    if not deny:
-        bad.append("no default-deny NetworkPolicy (empty podSelector, Ingress and Egress, no rules)")
-    if not any(
-        53 in [port.get("port") for rule in p["spec"].get("egress", []) for port in rule.get("ports", [])]
-        for p in policies
-    ):
-        bad.append("no NetworkPolicy allows DNS (port 53) egress")
-    app_labels = {"app.kubernetes.io/component": "web"}
-    outsider = {"app.kubernetes.io/component": "outsider"}
-    for store in ("redis", "mariadb"):
-        store_labels = {"app.kubernetes.io/component": store}
-        ingress = [
-            p
-            for p in policies
-            if matches(p["spec"]["podSelector"], store_labels)
-            and "Ingress" in p["spec"].get("policyTypes", [])
-        ]
-        peers = [
-            peer for p in ingress for rule in p["spec"].get("ingress", []) for peer in rule.get("from", [{}])
-        ] + [{} for p in ingress for rule in p["spec"].get("ingress", []) if "from" not in rule]
-        if not any(
-            matches(peer.get("podSelector", {}), app_labels)
-            for peer in peers
-            if "namespaceSelector" not in peer
-        ):
-            bad.append(f"{store}: no NetworkPolicy admits the web pods")
-        if any(matches(peer.get("podSelector", {}), outsider) for peer in peers if "ipBlock" not in peer):
-            bad.append(f"{store}: a NetworkPolicy admits pods that are not the app's")
-    return bad
-
-
-def rule_labels(docs: Docs) -> list[str]:
-    """Every object carries the app.kubernetes.io name/component/part-of/version labels."""
-    bad = []
-    for doc in docs:
-        labels = doc["metadata"].get("labels") or {}
-        missing = [key for key in REQUIRED_LABELS if key not in labels]
-        if missing:
-            bad.append(f"{ref(doc)}: missing labels {', '.join(missing)}")
-    return bad
-
-
-def rule_topology_spread(docs: Docs) -> list[str]:
-    """Web pods spread across nodes."""
-    bad = []
-    for doc, spec in pod_specs(docs):
-        if doc["metadata"].get("labels", {}).get("app.kubernetes.io/component") == "web":
-            keys = [t["topologyKey"] for t in spec.get("topologySpreadConstraints", [])]
-            if "kubernetes.io/hostname" not in keys:
-                bad.append(f"{ref(doc)}: no topology spread over kubernetes.io/hostname")
-    return bad
-
-
-class RuleSpec(NamedTuple):
-    check: Rule
-    criteria: tuple[str, ...]  # the acceptance criteria the rule protects
-    sample: str  # the broken sample under tests/static/samples/k8s/ that it must reject
-    phrases: tuple[str, ...]  # what its violations on the sample must contain
-    overlays: tuple[str, ...] = OVERLAYS  # the overlays it applies to
-
-
-FPM_OVERLAYS = ("fpm", "comparison")  # the overlays with an FPM web pod
-
-RULES: dict[str, RuleSpec] = {
-    "resources": RuleSpec(rule_resources, ("resource-limits",), "no-limits.yaml", ("no limits.memory",)),
-    "non-root": RuleSpec(rule_non_root, ("non-root",), "root.yaml", ("runAsNonRoot is not true",)),
-    "probes": RuleSpec(
-        rule_probes, ("health-endpoints",), "unbounded-probe.yaml", ("without timeoutSeconds",)
-    ),
-    "graceful-stop": RuleSpec(
-        rule_graceful_stop, ("graceful-shutdown", "zero-downtime-rollout"), "no-drain.yaml", ("drain switch",)
-    ),
-    "configmaps": RuleSpec(
-        rule_config_from_configmaps, ("configmaps",), "configmap-secret.yaml", ("looks secret",)
-    ),
-    "secrets": RuleSpec(rule_secrets, ("secrets",), "inline-secret.yaml", ("inline value",)),
-    "pdb": RuleSpec(rule_pdb, ("pdb",), "pdb-blocks-drain.yaml", ("minAvailable",)),
-    "hpa": RuleSpec(rule_hpa, ("hpa-scale-out",), "hpa-cpu-only.yaml", ("want cpu and memory",)),
-    "hpa-bounds": RuleSpec(
-        rule_hpa_bounds,
-        ("hpa-scale-out",),
-        "hpa-bounds.yaml",
-        ("maxReplicas 1 <= minReplicas 1", "minReplicas 1 < 2", "CPU target 99 %"),
-    ),
-    # fpm-container-config is an FPM-only row: this rule is no evidence for Swoole's resource limits
-    "fpm-sizing": RuleSpec(
-        rule_fpm_sizing,
-        ("fpm-container-config",),
-        "fpm-oversized.yaml",
-        ("16 children x 48 MB (average worker) + 192 MB reserved = 960 MB does not fit",),
-        FPM_OVERLAYS,
-    ),
-    "redis-drivers": RuleSpec(
-        rule_redis_drivers,
-        ("redis-sessions", "sessions-solved", "queue-redis", "configmaps"),
-        "file-sessions.yaml",
-        ("SESSION_DRIVER is 'file'", "QUEUE_CONNECTION is 'sync'", "container app: CACHE_DRIVER is 'array'"),
-    ),
-    "network-policies": RuleSpec(
-        rule_network_policies, ("network-policies",), "open-redis.yaml", ("not the app's",)
-    ),
-    "labels": RuleSpec(rule_labels, ("k8s-app-running",), "unlabelled.yaml", ("missing labels",)),
-    "topology-spread": RuleSpec(
-        rule_topology_spread, ("k8s-app-running",), "no-spread.yaml", ("no topology spread",)
-    ),
-}
-
-
 def _params(with_variant: bool):
     for name, rule in RULES.items():
         marks = [pytest.mark.criterion(*rule.criteria)]
@@ -552,8 +65,8 @@ def _params(with_variant: bool):
 
 @pytest.mark.parametrize(("rule", "overlay"), list(_params(True)))
 def test_rendered_manifests_follow_the_rule(rule: Rule, overlay: str):
-    violations = rule(render(K8S / overlay))
-    assert not violations, f"k8s/{overlay}: {rule.__doc__}\n" + "\n".join(violations)
+    violations = rule(render(OVERLAYS / overlay))
+    assert not violations, f"k8s/overlays/{overlay}: {rule.__doc__}\n" + "\n".join(violations)
 
 
 @pytest.mark.parametrize(("rule", "sample_name", "phrases"), list(_params(False)))
@@ -562,30 +75,6 @@ def test_the_rule_rejects_its_broken_sample(rule: Rule, sample_name: str, phrase
     assert violations, f"{rule.__name__} accepted the broken sample {sample_name}"
     for phrase in phrases:
         assert any(phrase in v for v in violations), f"expected {phrase!r} among:\n" + "\n".join(violations)
-
-
-# --- the redis drivers outside the manifests: the app's own names, and docker compose ------------
-COMPOSE = ROOT / "app" / "docker-compose.yml"
-
-
-def compose_driver_problems(path: Path) -> list[str]:
-    """Every compose service that runs the app (its environment has APP_KEY) keeps sessions, cache
-    and queue in Redis; ${VAR:-default} counts as its default, as `docker compose` resolves it unset."""
-    services = (yaml.safe_load(path.read_text()) or {}).get("services") or {}
-    bad, app_services = [], 0
-    for name, service in services.items():
-        env = service.get("environment") or {}
-        if isinstance(env, list):
-            env = dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
-        env = {
-            k: re.sub(r"\$\{\w+(?::?-([^}]*))?\}", lambda m: m.group(1) or "", str(v)) for k, v in env.items()
-        }
-        if "APP_KEY" in env:
-            app_services += 1
-            bad += redis_driver_problems(env, f"{path.name} service {name}")
-    if not app_services:
-        bad.append(f"{path.name}: no service runs the app (no environment with APP_KEY)")
-    return bad
 
 
 @pytest.mark.criterion("redis-sessions", "sessions-solved", "queue-redis")
@@ -631,7 +120,10 @@ def test_committed_secret_files_are_marked_local_dev_only():
 
 @pytest.mark.criterion("secrets")
 def test_real_secret_files_are_git_ignored():
-    for path in ("k8s/overlays/env-secrets/app/secrets.env", "k8s/overlays/env-secrets/mariadb/secrets.env"):
+    for path in (
+        "k8s/components/env-secrets/app/secrets.env",
+        "k8s/components/env-secrets/mariadb/secrets.env",
+    ):
         proc = subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT)
         assert proc.returncode == 0, f"{path} is not git-ignored"
 
@@ -662,10 +154,10 @@ def test_every_manifest_file_holds_one_object_named_after_its_component_and_kind
 
 
 def _compose(tmp_path: Path, overlay: str, component: Path) -> str:
-    """kustomize build of k8s/<overlay> plus one component, from a scratch kustomization."""
+    """kustomize build of k8s/overlays/<overlay> plus one component, from a scratch kustomization."""
     root = tmp_path / "compose"
     root.mkdir()
-    resource = os.path.relpath(K8S / overlay, root)
+    resource = os.path.relpath(OVERLAYS / overlay, root)
     comp = os.path.relpath(component, root)
     (root / "kustomization.yaml").write_text(
         f"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [{resource}]\ncomponents: [{comp}]\n"
@@ -677,7 +169,7 @@ def _compose(tmp_path: Path, overlay: str, component: Path) -> str:
 
 @pytest.mark.criterion("k8s-app-running", "migrations")
 def test_the_ephemeral_db_component_swaps_only_the_database_volume(tmp_path):
-    out = _compose(tmp_path, "fpm", K8S / "overlays" / "ephemeral-db")
+    out = _compose(tmp_path, "fpm", K8S / "components" / "ephemeral-db")
     ok, report = checkers.kube_validate(out)
     assert ok, report
     db = next(d for d in yaml.safe_load_all(out) if d and d["kind"] == "StatefulSet")
@@ -689,7 +181,7 @@ def test_the_ephemeral_db_component_swaps_only_the_database_volume(tmp_path):
 @pytest.mark.criterion("secrets")
 def test_the_env_secrets_component_replaces_the_local_dev_secrets(tmp_path):
     component = tmp_path / "env-secrets"
-    shutil.copytree(K8S / "overlays" / "env-secrets", component)
+    shutil.copytree(K8S / "components" / "env-secrets", component)
     for sub in ("app", "mariadb"):
         text = (
             (component / sub / "secrets.env.example").read_text().replace("CHANGE_ME", "from-the-real-file")
@@ -712,3 +204,33 @@ def test_the_env_secrets_component_replaces_the_local_dev_secrets(tmp_path):
         if "secretRef" in e
     }
     assert refs == {app_secret["metadata"]["name"]}, "workloads do not reference the replaced Secret"
+
+
+@pytest.mark.criterion("k8s-app-running")
+def test_k8s_keeps_the_components_layout_bases_components_overlays():
+    assert layout_problems() == []
+    assert sorted(p.name for p in (K8S / "overlays").iterdir()) == ["comparison", "fpm", "swoole"]
+
+
+@pytest.mark.criterion("k8s-app-running")
+def test_the_layout_check_rejects_a_misplaced_component_and_a_base_that_uses_an_overlay(tmp_path):
+    root = tmp_path / "k8s"
+    files = {
+        "base/kustomization.yaml": "kind: Kustomization\nresources: [../overlays/fpm]\n",
+        "overlays/fpm/kustomization.yaml": "kind: Component\n",
+        "overlays/swoole/kustomization.yaml": "kind: Kustomization\ncomponents: [../../components/fpm]\n",
+        "components/fpm/kustomization.yaml": "kind: Kustomization\n",
+        "components/empty/README": "no kustomization here\n",
+    }
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    assert sorted(layout_problems(root)) == sorted(
+        [
+            "k8s/base: resources ../overlays/fpm reaches into k8s/overlays/",
+            "k8s/overlays/fpm: a Component where overlays/ holds a Kustomization",
+            "k8s/overlays/fpm: a Component outside k8s/components/<name>",
+            "k8s/components/fpm: a Kustomization where components/ holds a Component",
+            "k8s/components/empty: no kustomization.yaml",
+        ]
+    )

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fixtures.manifests import render
+from fixtures.manifests import OVERLAYS, render
 from tests.repo import ROOT
 
 pytestmark = pytest.mark.static
@@ -483,9 +483,9 @@ def test_the_gate_check_rejects_a_cd_that_does_not_wait_for_ci():
 
 
 def overlay_images(variant: str) -> set[str]:
-    """Every container image the rendered overlay k8s/VARIANT references."""
+    """Every container image the rendered overlay k8s/overlays/VARIANT references."""
     images = set()
-    for doc in render(ROOT / "k8s" / variant):
+    for doc in render(OVERLAYS / variant):
         spec = doc.get("spec", {}).get("template", {}).get("spec", {})
         for c in spec.get("containers", []) + spec.get("initContainers", []):
             images.add(c["image"])
@@ -688,7 +688,7 @@ def test_the_example_secrets_check_rejects_the_defaults_and_a_copied_example():
                 "d": {
                     "steps": [
                         {
-                            "run": "cp k8s/overlays/env-secrets/app/secrets.env.example k8s/overlays/env-secrets/app/secrets.env"
+                            "run": "cp k8s/components/env-secrets/app/secrets.env.example k8s/components/env-secrets/app/secrets.env"
                         }
                     ]
                 }

@@ -1,6 +1,7 @@
 """terraform-infra: the Terraform under terraform/ is formatted, initialises and validates against
 the real provider schemas (built offline into a filesystem mirror), plans the whole stack, and
-follows the module conventions of STYLE.md (terraform-aws-modules layout).
+follows the module conventions of STYLE.md (terraform-aws-modules layout). Every Kubernetes
+object has one owner: Terraform applies the kustomize trees of k8s/ and declares none itself.
 
 Every check also runs on a broken sample under tests/static/samples/terraform-validate/ that it
 must reject, so none can pass vacuously.
@@ -18,17 +19,25 @@ import hcl2
 import pytest
 import yaml
 
+from fixtures.manifests import K8S, render
+from fixtures.terraform import Stack
+from fixtures.terraform import provider_cli_config as mirror_cli_config
 from plugins.capabilities import require_tool
 from tests.repo import ROOT, SAMPLES
 
 pytestmark = [pytest.mark.static, pytest.mark.criterion("terraform-infra")]
 
 TF = ROOT / "terraform"
-MODULES = ("k8s-cluster", "monitoring", "networking")
+MODULES = ("k8s-cluster", "monitoring", "networking")  # what the root module wires
+# the trees Terraform applies (module.networking: the app namespace, Traefik; module.monitoring)
+APPLIED_TREES = {
+    'module.networking.module.tree["namespace"]': "k8s/base/namespace",
+    'module.networking.module.tree["ingress"]': "k8s/cluster/addons/traefik",
+    "module.monitoring.module.tree": "k8s/monitoring",
+}
 STANDARD_FILES = ("main.tf", "variables.tf", "outputs.tf", "versions.tf")
 TF_SAMPLES = SAMPLES / "terraform-validate"
 VALIDATE = ROOT / "scripts" / "terraform-validate.sh"
-PROVIDERS = ROOT / "scripts" / "terraform-providers.sh"
 
 
 def terraform_dirs() -> list[Path]:
@@ -53,11 +62,7 @@ def terraform() -> str:
 @pytest.fixture(scope="module")
 def provider_cli_config(terraform: str) -> str:
     """CLI config of the provider mirror; fails in one line when the providers are not built."""
-    proc = subprocess.run([str(PROVIDERS), "--check"], capture_output=True, text=True, timeout=60)
-    if proc.returncode != 0:
-        lines = proc.stderr.strip().splitlines() or [f"{PROVIDERS.name} --check failed"]
-        pytest.fail(lines[-1], pytrace=False)
-    return proc.stdout.strip()
+    return mirror_cli_config()
 
 
 def run_validate(terraform: str, *dirs: Path, env: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -161,38 +166,17 @@ def test_fmt_check_init_and_validate_pass(terraform: str, provider_cli_config: s
 
 
 @pytest.mark.slow
-def test_the_root_module_plans_the_cluster_its_isolation_and_prometheus_from_the_repository_files(
+def test_the_root_module_plans_the_cluster_and_applies_the_kustomize_trees_of_its_objects(
     terraform: str, provider_cli_config: str, tmp_path: Path
 ):
-    """A real `terraform plan` with no cluster yet: the Kubernetes providers are configured from
-    the kubeconfig the cluster resource writes, so one `apply` creates everything."""
-    work = tmp_path / "repo"
-    shutil.copytree(TF, work / "terraform", ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*"))
-    # a snapshot: the assertions compare with what was planned, even if monitoring/ is edited meanwhile
-    monitoring = work / "monitoring"
-    shutil.copytree(ROOT / "monitoring", monitoring)
-    env = {
-        **os.environ,
-        "TF_CLI_CONFIG_FILE": provider_cli_config,
-        "TF_IN_AUTOMATION": "1",
-        "CHECKPOINT_DISABLE": "1",
-    }
-
-    def tf(*args: str) -> str:
-        proc = subprocess.run(
-            [terraform, f"-chdir={work / 'terraform'}", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=600,
-        )
-        assert proc.returncode == 0, f"terraform {args[0]} failed:\n{proc.stdout}\n{proc.stderr}"
-        return proc.stdout
-
-    tf("init", "-backend=false", "-input=false", "-no-color")
+    """A real `terraform plan` with no cluster yet: the trees are applied with the kubeconfig the
+    cluster resource writes (the Helm provider is configured from it too), so one `apply`
+    creates everything; no planned object is also defined by a kustomize tree."""
     image = "lks/kind-node:plan-test"
-    tf("plan", "-input=false", "-no-color", "-lock=false", "-out=plan.bin", f"-var=node_image={image}")
-    plan = json.loads(tf("show", "-json", "plan.bin"))
+    stack = Stack.snapshot(tmp_path / "repo", [f"-var=node_image={image}"])
+    work, monitoring = stack.repo, stack.repo / "monitoring"
+    stack.plan("-out=plan.bin")
+    plan = json.loads(stack.tf("show", "-json", "plan.bin").stdout)
     changes = {rc["address"]: rc["change"] for rc in plan["resource_changes"]}
     creates = {a for a, c in changes.items() if c["actions"] == ["create"]}
 
@@ -203,60 +187,133 @@ def test_the_root_module_plans_the_cluster_its_isolation_and_prometheus_from_the
     assert {m["hostPort"] for m in mappings} == {18080, 18443, 30080}
     assert {m["listenAddress"] for m in mappings} == {"127.0.0.1"}
 
-    for ns in ("laravel", "monitoring"):
-        assert f'module.networking.kubernetes_namespace_v1.this["{ns}"]' in creates
-        policy = changes[f'module.networking.kubernetes_network_policy_v1.default_deny["{ns}"]']["after"][
-            "spec"
-        ][0]
-        assert sorted(policy["policy_types"]) == ["Egress", "Ingress"]
-        assert not policy.get("ingress"), policy
-        assert not policy.get("egress"), policy
+    # the trees of k8s/ are applied and deleted as they are: one pair of steps for each, nothing else
+    assert creates == {
+        "module.k8s_cluster[0].terraform_data.this",
+        *(f"{tree}.terraform_data.{step}" for tree in APPLIED_TREES for step in ("apply", "delete")),
+    }, creates
+    for tree, path in APPLIED_TREES.items():
+        applied = changes[f"{tree}.terraform_data.delete"]["after"]["input"]
+        assert applied["TREE"] == str(work / path), applied
+        assert changes[f"{tree}.terraform_data.apply"]["after"]["triggers_replace"][1] == applied
+    monitoring_tree = changes["module.monitoring.module.tree.terraform_data.apply"]["after"]
+    assert monitoring_tree["triggers_replace"][1]["IMAGES"] == "", "the tree's own Prometheus image is kept"
+    assert double_owned(plan["resource_changes"], rendered_objects()) == []
 
-    config = (monitoring / "prometheus" / "config.yml").read_text()
-    assert changes["module.monitoring.kubernetes_config_map_v1.config"]["after"]["data"] == {
-        "config.yml": config
+    outputs = plan["planned_values"]["outputs"]
+    assert outputs["namespaces"]["value"] == ["laravel", "monitoring"]
+    rules = yaml.safe_load((monitoring / "kustomization.yaml").read_text())["configMapGenerator"]
+    expected_rules = next(g["files"] for g in rules if g["name"] == "prometheus-rules")
+    assert outputs["prometheus"]["value"]["rule_files"] == sorted(f.split("=")[0] for f in expected_rules)
+    # the configuration's rule_files glob points where k8s/monitoring mounts the rules ConfigMap
+    config = yaml.safe_load((monitoring / "prometheus" / "config.yml").read_text())
+    deployment = yaml.safe_load((work / "k8s" / "monitoring" / "prometheus-deployment.yaml").read_text())
+    mounts = {
+        m["name"]: m["mountPath"]
+        for m in deployment["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
     }
-    expected_rules = {
-        f"{p.parent.name}-{p.name}": p.read_text()
-        for p in [
-            *(monitoring / "prometheus").glob("*.yml"),
-            *(monitoring / "alerts").glob("*.yml"),
-        ]
-        if p.name != "config.yml"
-    }
-    assert changes["module.monitoring.kubernetes_config_map_v1.rules"]["after"]["data"] == expected_rules
-
-    pod = changes["module.monitoring.kubernetes_deployment_v1.this[0]"]["after"]["spec"][0]["template"][0][
-        "spec"
-    ][0]
-    container = pod["container"][0]
-    mounts = {m["name"]: m["mount_path"] for m in container["volume_mount"]}
-    config_arg = next(a for a in container["args"] if a.startswith("--config.file="))
-    assert config_arg == f"--config.file={mounts['config']}/config.yml"
-    # the configuration's rule_files glob must point where the rules ConfigMap is mounted
-    for pattern in yaml.safe_load(config)["rule_files"]:
+    for pattern in config["rule_files"]:
         assert str(Path(pattern).parent) == mounts["rules"], (pattern, mounts)
+
+
+# --- one owner per Kubernetes object ----------------------------------------------------------------
+def _kind(resource_type: str) -> str:
+    """kubernetes_network_policy_v1 -> NetworkPolicy: the kind a kubernetes provider resource creates."""
+    words = resource_type.removeprefix("kubernetes_").split("_")
+    if words[-1][:1] == "v" and words[-1][1:].isdigit():
+        words = words[:-1]
+    return "".join(w.capitalize() for w in words)
+
+
+def rendered_objects() -> dict[tuple[str, str | None, str], str]:
+    """(kind, namespace, name) -> the smallest kustomization under k8s/ that renders the object
+    (the tree that defines it; larger ones pull it in)."""
+    found: dict[tuple[str, str | None, str], tuple[int, str]] = {}
+    for file in sorted(K8S.rglob("kustomization.yaml")):
+        if (yaml.safe_load(file.read_text()) or {}).get("kind") == "Component":
+            continue
+        docs = render(file.parent)
+        for doc in docs:
+            key = (doc["kind"], doc["metadata"].get("namespace"), doc["metadata"]["name"])
+            found[key] = min(found.get(key, (len(docs), _id(file.parent))), (len(docs), _id(file.parent)))
+    return {key: tree for key, (_, tree) in found.items()}
+
+
+def double_owned(resource_changes: list[dict], rendered: dict[tuple[str, str | None, str], str]) -> list[str]:
+    """Every Kubernetes object that a planned kubernetes_* resource declares in HCL and a kustomize
+    tree defines too: two owners of one object (applying both, one overwrites the other)."""
+    found = []
+    for rc in resource_changes:
+        if not rc["type"].startswith("kubernetes_") or not (rc["change"].get("after") or {}).get("metadata"):
+            continue
+        meta = rc["change"]["after"]["metadata"][0]
+        kind = _kind(rc["type"])
+        for (r_kind, r_namespace, r_name), tree in rendered.items():
+            if (r_kind, r_name) == (kind, meta["name"]) and r_namespace == (meta.get("namespace") or None):
+                found.append(f"{rc['address']}: {kind} {meta['name']} is also defined by {tree}")
+    return found
+
+
+def test_terraform_declares_no_kubernetes_object_itself():
+    declared = [
+        f"{_id(d)}: {rtype}.{name}"
+        for d in terraform_dirs()
+        for rtype, name in resources(d)
+        if rtype.startswith("kubernetes_")
+    ]
+    assert declared == [], "Kubernetes objects belong in k8s/ (Terraform applies the trees):\n" + "\n".join(
+        declared
+    )
+
+
+def test_the_ownership_check_finds_the_namespace_and_policy_that_hcl_restated():
+    """What terraform/modules/networking planned before it applied k8s/base/namespace."""
+
+    def planned(address: str, name: str, namespace: str | None) -> dict:
+        rtype = address.split(".")[-2]
+        return {
+            "address": address,
+            "type": rtype,
+            "change": {"after": {"metadata": [{"name": name, "namespace": namespace}]}},
+        }
+
+    changes = [
+        planned('module.networking.kubernetes_namespace_v1.this["laravel"]', "laravel", None),
+        planned(
+            'module.networking.kubernetes_network_policy_v1.default_deny["laravel"]',
+            "default-deny",
+            "laravel",
+        ),
+        planned("module.other.kubernetes_config_map_v1.this", "not-in-any-tree", "laravel"),
+    ]
+    assert double_owned(changes, rendered_objects()) == [
+        'module.networking.kubernetes_namespace_v1.this["laravel"]: Namespace laravel is also defined by k8s/base/namespace',
+        'module.networking.kubernetes_network_policy_v1.default_deny["laravel"]: NetworkPolicy default-deny is also defined by k8s/base/namespace',
+    ]
 
 
 # --- the checks reject broken input ---------------------------------------------------------------
 @pytest.mark.slow
-def test_validate_rejects_a_module_that_references_an_undeclared_variable(
-    terraform: str, provider_cli_config: str
-):
-    rc, out, _ = run_validate(terraform, TF_SAMPLES / "undeclared-variable")
+@pytest.mark.parametrize(
+    ("sample", "phrases"),
+    [
+        pytest.param(
+            "undeclared-variable",
+            ("Reference to undeclared input variable", "replicas"),
+            id="undeclared-variable",
+        ),
+        pytest.param(
+            "unknown-argument",
+            ("Unsupported argument", "pod_security"),
+            id="argument-the-provider-schema-lacks",
+        ),
+    ],
+)
+def test_validate_rejects_the_broken_sample(terraform: str, provider_cli_config: str, sample: str, phrases):
+    rc, out, _ = run_validate(terraform, TF_SAMPLES / sample)
     assert rc != 0, out
-    assert "Reference to undeclared input variable" in out, out
-    assert "replicas" in out, out
-
-
-@pytest.mark.slow
-def test_validate_rejects_an_argument_the_kubernetes_provider_schema_lacks(
-    terraform: str, provider_cli_config: str
-):
-    rc, out, _ = run_validate(terraform, TF_SAMPLES / "unknown-argument")
-    assert rc != 0, out
-    assert "Unsupported argument" in out, out
-    assert "pod_security" in out, out
+    for phrase in phrases:
+        assert phrase in out, out
 
 
 def test_the_convention_check_reports_every_violation_of_the_sample():

@@ -1,29 +1,23 @@
-variable "cluster_name" {
-  description = "Name of the example's kind cluster (distinct from the test tier's `lks`, so both can run)."
-  type        = string
-  default     = "lks-tf"
-}
-
 variable "node_image" {
-  description = "kind node image: the output of scripts/cluster/build-node-image.sh offline (lks/kind-node:<hash>), kindest/node:v1.34.0 online."
+  description = "kind node image: the output of scripts/cluster/build-node-image.sh offline (lks/kind-node:<hash>), kindest/node:v1.34.0 online (null: the root module's default)."
   type        = string
-  default     = "kindest/node:v1.34.0"
+  default     = null
 }
 
 variable "kind_binary" {
-  description = "kind CLI v0.30: \"$(scripts/cluster/build-tools.sh kind)/kind\" offline, or kind on PATH."
+  description = "kind CLI v0.30: \"$(scripts/cluster/build-tools.sh kind)/kind\" offline; null: kind on PATH."
   type        = string
-  default     = "kind"
+  default     = null
 }
 
-variable "prometheus_image" {
-  description = "Prometheus image (laravel-k8s-showcase/prometheus:2.53 offline, prom/prometheus:v2.53.x online); it must be on the node or pullable."
+variable "online_prometheus_image" {
+  description = "Prometheus image of the online profile (offline, k8s/monitoring's own laravel-k8s-showcase/prometheus:2.53 is kept); it must be pullable."
   type        = string
-  default     = "laravel-k8s-showcase/prometheus:2.53"
+  default     = "prom/prometheus:v2.53.4"
 }
 
 variable "online" {
-  description = "Online profile: Terraform also installs Traefik with its Helm chart (registries reachable)."
+  description = "Online profile (registries reachable): Traefik from its Helm chart instead of k8s/cluster/addons/traefik, and online_prometheus_image."
   type        = bool
   default     = false
 }

@@ -39,38 +39,34 @@ resource "terraform_data" "this" {
 
   # `output` mirrors this input once the resource exists; it is unknown while the cluster is
   # still to be created, which defers the configuration of providers that read the kubeconfig.
+  # The upper-case keys are the environment of scripts/kind.sh, create and delete alike.
   input = {
     name            = var.cluster_name
     node_image      = var.node_image
     kubeconfig_path = local.kubeconfig_path
-    kind_binary     = var.kind_binary
-    script          = abspath("${path.module}/scripts/kind.sh")
+    env = {
+      SCRIPT          = abspath("${path.module}/scripts/kind.sh")
+      KIND            = var.kind_binary
+      CLUSTER_NAME    = var.cluster_name
+      KUBECONFIG_PATH = local.kubeconfig_path
+    }
   }
 
   provisioner "local-exec" {
     command     = "\"$SCRIPT\" create"
     interpreter = ["/bin/bash", "-c"]
-    environment = {
-      SCRIPT          = abspath("${path.module}/scripts/kind.sh")
-      KIND            = var.kind_binary
-      CLUSTER_NAME    = var.cluster_name
-      NODE_IMAGE      = var.node_image
-      KIND_CONFIG     = local.kind_config
-      KUBECONFIG_PATH = local.kubeconfig_path
-      WAIT            = var.wait_for_ready
-      REUSE_EXISTING  = tostring(var.reuse_existing)
-    }
+    environment = merge(self.input.env, {
+      NODE_IMAGE     = var.node_image
+      KIND_CONFIG    = local.kind_config
+      WAIT           = var.wait_for_ready
+      REUSE_EXISTING = tostring(var.reuse_existing)
+    })
   }
 
   provisioner "local-exec" {
     when        = destroy
     command     = "\"$SCRIPT\" delete"
     interpreter = ["/bin/bash", "-c"]
-    environment = {
-      SCRIPT          = self.output.script
-      KIND            = self.output.kind_binary
-      CLUSTER_NAME    = self.output.name
-      KUBECONFIG_PATH = self.output.kubeconfig_path
-    }
+    environment = self.output.env
   }
 }

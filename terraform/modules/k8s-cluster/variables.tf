@@ -2,6 +2,7 @@ variable "cluster_name" {
   description = "Name of the kind cluster (its node containers are <name>-control-plane, <name>-worker...)."
   type        = string
   default     = "lks"
+  nullable    = false
 
   validation {
     condition     = can(regex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", var.cluster_name))
@@ -13,6 +14,7 @@ variable "node_image" {
   description = "Node image: the offline lks/kind-node:<hash> from scripts/cluster/build-node-image.sh, or kindest/node:v1.34.x online (kind v0.30 supports Kubernetes 1.34)."
   type        = string
   default     = "kindest/node:v1.34.0"
+  nullable    = false
 
   validation {
     condition     = can(regex(":", var.node_image)) && !endswith(var.node_image, ":latest")
@@ -24,6 +26,7 @@ variable "kind_binary" {
   description = "kind CLI (v0.30) used to create and delete the cluster; scripts/cluster/build-tools.sh kind prints the directory of the cached build."
   type        = string
   default     = "kind"
+  nullable    = false
 }
 
 variable "kubeconfig_path" {
@@ -36,6 +39,7 @@ variable "worker_count" {
   description = "Number of worker nodes next to the control-plane node (which kind untaints, so 0 still runs workloads)."
   type        = number
   default     = 0
+  nullable    = false
 
   validation {
     condition     = var.worker_count >= 0 && var.worker_count <= 3 && floor(var.worker_count) == var.worker_count
@@ -76,6 +80,7 @@ variable "port_mappings" {
     { container_port = 443, host_port = 18443 },
     { container_port = 30080, host_port = 30080 },
   ]
+  nullable = false
 
   validation {
     condition     = alltrue([for m in var.port_mappings : can(regex("^127\\.", m.listen_address))])

@@ -1,14 +1,4 @@
 terraform {
+  # the objects come from k8s/monitoring through modules/kustomization: no provider
   required_version = ">= 1.5.0"
-
-  required_providers {
-    kubernetes = {
-      source  = "hashicorp/kubernetes"
-      version = ">= 3.2.0, < 4.0.0"
-    }
-    helm = {
-      source  = "hashicorp/helm"
-      version = ">= 3.2.0, < 4.0.0"
-    }
-  }
 }

@@ -1,51 +1,18 @@
-variable "namespaces" {
-  description = "Application namespaces to create. Each gets a Pod Security Standard, a default-deny NetworkPolicy (no ingress, no egress) and, unless disabled, an egress policy that lets every pod resolve names through the cluster DNS."
-  type = map(object({
-    labels       = optional(map(string), {})
-    pod_security = optional(string, "restricted")
-    default_deny = optional(bool, true)
-    allow_dns    = optional(bool, true)
-  }))
-  default = {
-    laravel    = {}
-    monitoring = {}
-  }
-
-  validation {
-    condition     = alltrue([for ns in values(var.namespaces) : contains(["privileged", "baseline", "restricted"], ns.pod_security)])
-    error_message = "pod_security must be privileged, baseline or restricted."
-  }
-
-  validation {
-    condition     = alltrue([for name in keys(var.namespaces) : can(regex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", name)) && length(name) <= 63])
-    error_message = "Namespace names must be DNS labels (lower-case letters, digits and '-', at most 63 characters)."
-  }
-}
-
-variable "pod_security_version" {
-  description = "Kubernetes version whose Pod Security Standards the namespaces enforce."
+variable "k8s_dir" {
+  description = "The repository's k8s/ directory, whose kustomize trees this module applies."
   type        = string
-  default     = "v1.34"
 }
 
-variable "dns_selector" {
-  description = "Namespace and pod labels of the cluster DNS that the allow-dns egress policies open port 53 to."
-  type = object({
-    namespace  = string
-    pod_labels = map(string)
-  })
-  default = {
-    namespace  = "kube-system"
-    pod_labels = { "k8s-app" = "kube-dns" }
-  }
+variable "kubernetes" {
+  description = "The cluster and the binaries that apply the trees, as modules/kustomization takes them (kubeconfig_path, kubeconfig_context, kubectl_binary, kustomize_binary)."
+  type        = any
 }
 
 variable "ingress_controller" {
-  description = "The ingress controller (Traefik): its namespace is created here unless `create_namespace` is false (scripts/cluster/up.sh already made it); `install` deploys it with the Traefik Helm chart (online: the chart and the image come from their registries). Offline, scripts/cluster/up.sh installs the same controller from k8s/cluster/addons into this namespace."
+  description = "The ingress controller (Traefik). mode: kustomize applies k8s/cluster/addons/traefik (offline: its image is in the node image; scripts/cluster/up.sh adds the TLS secret), helm installs the Traefik chart into `namespace` (online: chart and image from their registries), none leaves it to scripts/cluster/up.sh."
   type = object({
+    mode             = optional(string, "kustomize")
     namespace        = optional(string, "traefik")
-    create_namespace = optional(bool, true)
-    install          = optional(bool, false)
     chart_repository = optional(string, "https://traefik.github.io/charts")
     chart_version    = optional(string, "37.1.1")
     http_host_port   = optional(number, 80)
@@ -53,11 +20,17 @@ variable "ingress_controller" {
     node_selector    = optional(map(string), { "ingress-ready" = "true" })
     default_class    = optional(bool, true)
   })
-  default = {}
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = contains(["kustomize", "helm", "none"], var.ingress_controller.mode)
+    error_message = "ingress_controller.mode must be kustomize, helm or none."
+  }
 }
 
 variable "labels" {
-  description = "Labels added to every object this module creates."
+  description = "Labels of the objects of the Traefik Helm release (the kustomize trees carry their own)."
   type        = map(string)
   default = {
     "app.kubernetes.io/part-of" = "laravel-k8s-showcase"
