@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from fixtures import manifests
-from fixtures.php_app import app_env
+from suite.stack import app_env
 from tests.static.test_k8s_manifests import K8S, rule_redis_drivers
 
 pytestmark = [pytest.mark.static, pytest.mark.criterion("config-env", "configmaps")]
