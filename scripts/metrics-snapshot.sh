@@ -236,7 +236,7 @@ main() {
   if kubelet_from_cluster; then
     SOURCES+=("kubelet=$KUBELET_NOTE")
   elif [ -f "$OUT" ] && grep -qE '^# source kubelet: ' "$OUT"; then
-    grep -E '^[a-z_:]+ ([a-z-]+,)*kubelet(,|$)' "$OUT" | cut -d' ' -f1 >"$WORK/kubelet.names"
+    grep -E '^[a-zA-Z0-9_:]+ ([a-z-]+,)*kubelet(,|$)' "$OUT" | cut -d' ' -f1 >"$WORK/kubelet.names"
     SOURCES+=("kubelet=$(grep -E '^# source kubelet: ' "$OUT" | cut -d' ' -f4-) (kept from the previous snapshot: no cluster reachable now)")
   elif kubelet_from_sources; then
     cp "$WORK/kubelet.names" "$WORK/kubelet-source.names"

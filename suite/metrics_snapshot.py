@@ -87,13 +87,10 @@ def main(argv: list[str]) -> int:
         sources = [tuple(s.split("=", 1)) for s in args.source]
         lines = snapshot(args.work, args.generated, sources, args.note)
         args.out.write_text("\n".join(lines) + "\n")
-        print(
-            f"{len(lines) - len(HEADER) - 1 - len(sources) - len(args.note)} names from {len(sources)} sources",
-            file=sys.stderr,
-        )
+        names = [line for line in lines if not line.startswith("#")]
+        print(f"{len(names)} names from {len(sources)} sources", file=sys.stderr)
         return 0
-    if names:
-        print("\n".join(names))
+    sys.stdout.writelines(f"{n}\n" for n in names)
     return 0
 
 
