@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Demo 3 / criterion fpm-vs-swoole-comparison: benchmark both runtimes under the same CPU and
 # memory limits, interleaved rounds, and write a results table + SVG plot.
-# Runs the real images on a private Docker network (real Redis and MariaDB); load from `hey`
-# on 127.0.0.1 only, bounded in requests (BENCH_REQUESTS) and seconds (BENCH_ROUND_TIMEOUT).
+# Runs the real images on a private Docker network (real Redis and MariaDB, migrated), started
+# by the one Docker stack of the suite (`python -m suite.stack`, suite/stack.py: the app gets the
+# fpm overlay's environment); load from `hey` on 127.0.0.1 only, bounded in requests
+# (BENCH_REQUESTS) and seconds (BENCH_ROUND_TIMEOUT). Needs the suite's venv (make setup).
 #   BENCH_ENDPOINT       reference endpoint (default /api/ping). One that needs a session (answers 401
 #                        to a guest, e.g. /api/tasks) is benchmarked as a logged-in user: a user is
 #                        registered on each runtime first and hey sends its session cookie
@@ -13,7 +15,6 @@
 #   BENCH_MEMORY         memory limit of each runtime (default 512m)
 #   BENCH_ROUND_TIMEOUT  hard stop for one round in seconds (default 90)
 #   BENCH_OUT            results directory (default benchmarks/results/<UTC timestamp>)
-#   APP_VERSION          image tag (default: app/VERSION)
 #   IMAGE_PREFIX         image repository prefix (default laravel-k8s-showcase, as scripts/build-images.sh)
 set -o errexit -o nounset -o pipefail
 # shellcheck source=scripts/lib/common.sh
@@ -26,82 +27,15 @@ BENCH_ROUNDS="${BENCH_ROUNDS:-3}"
 BENCH_CPUS="${BENCH_CPUS:-1}"
 BENCH_MEMORY="${BENCH_MEMORY:-512m}"
 BENCH_ROUND_TIMEOUT="${BENCH_ROUND_TIMEOUT:-90}"
-APP_VERSION="${APP_VERSION:-$(cat "$REPO_ROOT/app/VERSION")}"
 BENCH_OUT="${BENCH_OUT:-$REPO_ROOT/benchmarks/results/$(date -u +%Y%m%dT%H%M%SZ)}"
-SWOOLE_OFFLINE_REASON="swoole: extension not installable offline (no PECL/Packagist); run with --profile online"
 
-PREFIX="lks-bench-$$"
-NET="$PREFIX"
-IMG="${IMAGE_PREFIX:-laravel-k8s-showcase}"
-declare -A PORT=()
+STACK_NAME="lks-bench-$$"
+PYTHON="${LKS_PYTHON:-$REPO_ROOT/.venv/bin/python}"
+declare -A BASE=()     # per runtime: http://127.0.0.1:PORT
 declare -A SESSION=()  # per runtime: the Cookie header of the benchmark user, when the endpoint needs one
 
-cleanup() {
-  local ids
-  ids=$(docker ps -aq --filter "name=^${PREFIX}-" 2>/dev/null || true)
-  if [ -n "$ids" ]; then
-    # shellcheck disable=SC2086
-    docker rm -f -v $ids >/dev/null 2>&1 || true
-  fi
-  docker network rm "$NET" >/dev/null 2>&1 || true
-}
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-wait_healthy() {
-  local name="$1" deadline=$(( $(date +%s) + 120 )) status
-  while :; do
-    status=$(docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$name")
-    case "$status" in
-      healthy) return 0 ;;
-      exited|dead) docker logs --tail 30 "$name" >&2; die "$name exited while starting" ;;
-    esac
-    [ "$(date +%s)" -lt "$deadline" ] || { docker logs --tail 30 "$name" >&2; die "$name not healthy within 120 s"; }
-    sleep 1
-  done
-}
-
-app_env() {
-  printf '%s\n' -e APP_ENV=production -e APP_DEBUG=false -e LOG_LEVEL=warning \
-    -e "APP_KEY=base64:YmVuY2htYXJrLW9ubHktbm90LWEtc2VjcmV0LWtleSE=" \
-    -e DB_HOST=db -e DB_DATABASE=laravel -e DB_USERNAME=laravel -e DB_PASSWORD=bench-only \
-    -e REDIS_HOST=redis
-}
-
-start_dependencies() {
-  docker network create "$NET" >/dev/null
-  # a private network only the benchmark uses: no Redis password (the upstream image of the
-  # online profile ignores REDIS_PASSWORD)
-  docker run -d --name "$PREFIX-redis" --network "$NET" --network-alias redis "$IMG/redis:7" >/dev/null
-  docker run -d --name "$PREFIX-db" --network "$NET" --network-alias db \
-    -e MARIADB_DATABASE=laravel -e MARIADB_USER=laravel -e MARIADB_PASSWORD=bench-only \
-    -e MARIADB_ROOT_PASSWORD=bench-only-root "$IMG/mariadb:11" >/dev/null
-  wait_healthy "$PREFIX-redis"
-  wait_healthy "$PREFIX-db"
-  # shellcheck disable=SC2046
-  docker run --rm --name "$PREFIX-migrate" --network "$NET" $(app_env) \
-    "$IMG/fpm:$APP_VERSION" php artisan migrate --force --no-interaction >/dev/null
-}
-
-start_fpm() {
-  PORT[fpm]=$(free_port)
-  # shellcheck disable=SC2046
-  docker run -d --name "$PREFIX-fpm" --network "$NET" --network-alias fpm --cpus "$BENCH_CPUS" \
-    --memory "$BENCH_MEMORY" $(app_env) -e PHP_FPM_LISTEN=9000 "$IMG/fpm:$APP_VERSION" >/dev/null
-  docker run -d --name "$PREFIX-nginx" --network "$NET" --cpus 0.25 --memory 64m \
-    -e PHP_FPM_ADDR=fpm:9000 -p "127.0.0.1:${PORT[fpm]}:8080" "$IMG/nginx:$APP_VERSION" >/dev/null
-  wait_healthy "$PREFIX-fpm"
-  wait_healthy "$PREFIX-nginx"
-}
-
-start_swoole() {
-  PORT[swoole]=$(free_port)
-  # shellcheck disable=SC2046
-  docker run -d --name "$PREFIX-swoole" --network "$NET" --cpus "$BENCH_CPUS" --memory "$BENCH_MEMORY" \
-    $(app_env) -e OCTANE_WORKERS="$BENCH_CPUS" -p "127.0.0.1:${PORT[swoole]}:8000" \
-    "$IMG/swoole:$APP_VERSION" >/dev/null
-  wait_healthy "$PREFIX-swoole"
-}
+suite() { (cd "$REPO_ROOT" && "$PYTHON" -m "$@"); }
+cleanup() { suite suite.stack down "$STACK_NAME" || true; }
 
 # cgroup v1 (cgroupfs driver) or v2 accounting of a container, read from the host
 cpu_ns() {
@@ -126,7 +60,7 @@ mem_bytes() {
 # only: hey sends GETs, which need no CSRF token.
 log_in_if_needed() {
   local variant="$1" base status jar value
-  base="http://127.0.0.1:${PORT[$variant]}"
+  base=${BASE[$variant]}
   status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H 'Accept: application/json' "$base$BENCH_ENDPOINT")
   [ "$status" = 401 ] || return 0
   jar="$BENCH_OUT/.cookies-$variant"
@@ -145,11 +79,11 @@ log_in_if_needed() {
 # hey's header arguments for `variant` (none for a public endpoint)
 auth_args() { if [ -n "${SESSION[$1]:-}" ]; then printf '%s\n' -H "${SESSION[$1]}"; fi; }
 
-containers_of() { if [ "$1" = fpm ]; then echo "$PREFIX-fpm $PREFIX-nginx"; else echo "$PREFIX-swoole"; fi; }
+containers_of() { suite suite.stack containers "$STACK_NAME" "$1"; }
 
 run_round() {
   local variant="$1" round="$2" url out t0 t1 c0=0 c1=0 c mem=0
-  url="http://127.0.0.1:${PORT[$variant]}${BENCH_ENDPOINT}"
+  url="${BASE[$variant]}${BENCH_ENDPOINT}"
   for c in $(containers_of "$variant"); do c0=$((c0 + $(cpu_ns "$c"))); done
   t0=$(date +%s%N)
   local -a auth=()
@@ -181,31 +115,37 @@ PY
 
 main() {
   need docker "run scripts/docker-up.sh"
+  [ -x "$PYTHON" ] || die "$PYTHON not found: run make setup (the suite's venv runs the Docker stack)"
   command -v hey >/dev/null 2>&1 || apt_install hey
-  docker image inspect "$IMG/fpm:$APP_VERSION" "$IMG/nginx:$APP_VERSION" "$IMG/redis:7" "$IMG/mariadb:11" >/dev/null 2>&1 \
-    || die "images not built: run scripts/build-images.sh"
+  local image
+  for image in fpm nginx redis mariadb; do
+    docker image inspect "$(suite suite.project image "$image")" >/dev/null 2>&1 \
+      || die "images not built: run scripts/build-images.sh"
+  done
   trap cleanup EXIT
   mkdir -p "$BENCH_OUT"
   local rounds="$BENCH_OUT/rounds.jsonl" variants=(fpm) r v
   printf '{"meta": true, "endpoint": "%s", "limits": "%s CPU / %s per runtime (+0.25 CPU nginx for FPM)", "load": "hey -n %s -c %s, %s interleaved rounds"}\n' \
     "$BENCH_ENDPOINT" "$BENCH_CPUS" "$BENCH_MEMORY" "$BENCH_REQUESTS" "$BENCH_CONCURRENCY" "$BENCH_ROUNDS" >"$rounds"
-  log "starting Redis, MariaDB and migrations"
-  start_dependencies
-  log "starting FPM + nginx"
-  start_fpm
-  if docker image inspect "$IMG/swoole:$APP_VERSION" >/dev/null 2>&1; then
-    log "starting Octane/Swoole"
-    start_swoole
+  if docker image inspect "$(suite suite.project image swoole)" >/dev/null 2>&1; then
     variants+=(swoole)
   else
-    log "swoole image absent: $SWOOLE_OFFLINE_REASON"
-    printf '{"variant": "swoole", "skipped": "%s"}\n' "$SWOOLE_OFFLINE_REASON" >>"$rounds"
+    local reason
+    reason=$(suite suite.project swoole-reason)
+    log "swoole image absent: $reason"
+    printf '{"variant": "swoole", "skipped": "%s"}\n' "$reason" >>"$rounds"
   fi
+  log "starting Redis, MariaDB, migrations and ${variants[*]} (suite.stack $STACK_NAME)"
+  # the FPM pod's nginx gets 0.25 CPU / 64 MiB beside FPM's limits; Octane one worker per CPU
+  suite suite.stack up "$STACK_NAME" "${variants[@]}" --cpus "$BENCH_CPUS" --memory "$BENCH_MEMORY" \
+    --nginx-cpus 0.25 --nginx-memory 64m --env LOG_LEVEL=warning --env "OCTANE_WORKERS=$BENCH_CPUS" >/dev/null \
+    || die "the Docker stack did not come up (suite.stack above)"
   local -a auth=()
   for v in "${variants[@]}"; do  # warm-up: OPcache, autoloader, connections
+    BASE[$v]=$(suite suite.stack url "$STACK_NAME" "$v")
     log_in_if_needed "$v"
     mapfile -t auth < <(auth_args "$v")
-    timeout 60 hey -n 200 -c 8 "${auth[@]}" "http://127.0.0.1:${PORT[$v]}${BENCH_ENDPOINT}" >/dev/null || die "warm-up of $v failed"
+    timeout 60 hey -n 200 -c 8 "${auth[@]}" "${BASE[$v]}${BENCH_ENDPOINT}" >/dev/null || die "warm-up of $v failed"
   done
   for r in $(seq 1 "$BENCH_ROUNDS"); do
     for v in "${variants[@]}"; do

@@ -2,7 +2,8 @@
 # Build the app's images (cached; prints build time and size of each).
 #   scripts/build-images.sh [--profile offline|online|auto] [--flavour debian|alpine] [--version V]
 #                           [--plan] [IMAGE...]
-# IMAGE: fpm nginx worker php-test redis mariadb swoole (default: all that the flavour builds).
+# IMAGE: fpm nginx worker php-test redis mariadb swoole prometheus (default: all that the flavour
+#        builds but prometheus, which scripts/build-prometheus-image.sh builds on the offline base).
 # debian (default flavour, both profiles): ONE recipe, app/docker/offline/*.Dockerfile, Debian
 #          trixie packages (PHP 8.4, Laravel 10.48, nginx, Redis, MariaDB; no Packagist, no PECL).
 #          The profiles differ ONLY in the base image (BASE_IMAGE build arg, docs/ONLINE.md):
@@ -33,7 +34,6 @@ IMAGE_PREFIX="${IMAGE_PREFIX:-laravel-k8s-showcase}"
 DOCKER_NICE="${DOCKER_NICE:-10}"
 # verify online before bumping: the dated tag must exist (docs/ONLINE.md)
 ONLINE_BASE_IMAGE="${ONLINE_BASE_IMAGE:-debian:trixie-20251117-slim}"
-SWOOLE_OFFLINE_REASON="swoole: extension not installable offline (no PECL/Packagist); run with --profile online"
 ALPINE_OFFLINE_REASON="alpine: the Alpine flavour needs the official PHP/Composer images and PECL, which no offline mirror has; run with --profile online"
 CONTEXT_TAR=""
 PLAN_ONLY=0
@@ -147,7 +147,8 @@ build_debian() { # PROFILE IMAGE...
   run_plan 0
   local want=" $* "
   if [[ "$want" == *" swoole "* ]]; then
-    if [ "$profile" = offline ]; then log "$SWOOLE_OFFLINE_REASON"
+    # the one reason, from suite/project.py (what the suite and PHPUnit skip with)
+    if [ "$profile" = offline ]; then log "$(cd "$REPO_ROOT" && python3 -m suite.project swoole-reason)"
     elif [ "$PLAN_ONLY" = 1 ]; then
       printf '%s\t%s\t%s\tBASE_IMAGE=%s\n' "$IMAGE_PREFIX/swoole:$VERSION" Dockerfile.swoole swoole "$base" \
         "$IMAGE_PREFIX/php-test-swoole:$VERSION" Dockerfile.swoole php-test-swoole "$base"
@@ -181,7 +182,7 @@ main() {
       --version) VERSION=${2:?--version needs a value}; shift 2 ;;
       --version=*) VERSION=${1#*=}; shift ;;
       -h|--help) usage; exit 0 ;;
-      fpm|nginx|worker|php-test|redis|mariadb|swoole) images+=("$1"); shift ;;
+      fpm|nginx|worker|php-test|redis|mariadb|swoole|prometheus) images+=("$1"); shift ;;
       *) die "unknown argument $1 (see --help)" ;;
     esac
   done
@@ -192,7 +193,7 @@ main() {
   esac
   if [ "$profile" = auto ]; then
     # a registry name that resolves means the online profile can pull its bases (DNS only)
-    if getent hosts registry-1.docker.io >/dev/null 2>&1; then profile=online; else profile=offline; fi
+    if registry_reachable; then profile=online; else profile=offline; fi
   fi
   case "$profile" in
     offline|online) ;;
@@ -202,7 +203,13 @@ main() {
   trap cleanup EXIT
   local start
   start=$(date +%s)
-  "build_$flavour" "$profile" "${images[@]}"
+  local recipe=() prometheus=0 i
+  for i in "${images[@]}"; do if [ "$i" = prometheus ]; then prometheus=1; else recipe+=("$i"); fi; done
+  [ "${#recipe[@]}" -eq 0 ] || "build_$flavour" "$profile" "${recipe[@]}"
+  if [ "$prometheus" = 1 ]; then
+    if [ "$PLAN_ONLY" = 1 ]; then log "prometheus: scripts/build-prometheus-image.sh (its own recipe)"
+    else "$REPO_ROOT/scripts/build-prometheus-image.sh" >/dev/null; fi
+  fi
   [ "$PLAN_ONLY" = 1 ] || log "images built in $(( $(date +%s) - start ))s (profile $profile, flavour $flavour, version $VERSION)"
 }
 

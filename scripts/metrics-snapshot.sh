@@ -3,7 +3,8 @@
 # from real scrapes, each with where it came from. tests/static/test_monitoring.py fails when a
 # rule or a dashboard uses a name that is not in the file.
 #   1. the app: its images run on a private Docker network with a real Redis and MariaDB
-#      (migrations applied, the queue worker consuming), bounded traffic on 127.0.0.1 drives
+#      (migrations applied, the queue worker consuming: the suite's Docker stack,
+#      `python -m suite.stack`, with the fpm overlay's environment), bounded traffic on 127.0.0.1 drives
 #      every code path that records a series (routes, 404, validation, a job that succeeds
 #      and one that fails for good), and the offline Prometheus image scrapes /metrics: the
 #      names Prometheus stored are the exported set (`scrape-<variant>`). Names the exposition
@@ -15,118 +16,43 @@
 #      existing file is kept; when there is none, the names are read from the Go sources of the
 #      pinned Kubernetes and cAdvisor modules in the module cache (`kubelet-source`), and the
 #      header says so.
+# The Python steps are suite/metrics_snapshot.py; both need the suite's venv (make setup).
 # Settings (env):
-#   APP_VERSION        tag of the app images (default: app/VERSION)
+#   IMAGE_PREFIX       tag prefix of the app images (default laravel-k8s-showcase)
 #   SNAPSHOT_VARIANTS  runtimes to scrape, comma-separated: fpm, swoole (default fpm,swoole;
 #                      a variant whose image is missing is skipped with a note in the header)
-#   NGINX_IMAGE        nginx in front of FPM (default laravel-k8s-showcase/nginx:$APP_VERSION)
 #   PROMETHEUS_IMAGE   default laravel-k8s-showcase/prometheus:2.53 (built when missing)
 #   SNAPSHOT_KUBECONFIG kubeconfig of a running cluster (default $LKS_CACHE/cluster/lks/kubeconfig)
 #   OUT                output file (default monitoring/exported-metrics.txt)
 #   KEEP               1 keeps the containers running for inspection (default 0)
+#   LKS_PYTHON         the Python with the suite's packages (default .venv/bin/python)
 set -o errexit -o nounset -o pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-APP_VERSION="${APP_VERSION:-$(cat "$REPO_ROOT/app/VERSION")}"
 SNAPSHOT_VARIANTS="${SNAPSHOT_VARIANTS:-fpm,swoole}"
-NGINX_IMAGE="${NGINX_IMAGE:-laravel-k8s-showcase/nginx:$APP_VERSION}"
 PROMETHEUS_IMAGE="${PROMETHEUS_IMAGE:-laravel-k8s-showcase/prometheus:2.53}"
 SNAPSHOT_KUBECONFIG="${SNAPSHOT_KUBECONFIG:-$LKS_CACHE/cluster/lks/kubeconfig}"
 OUT="${OUT:-$REPO_ROOT/monitoring/exported-metrics.txt}"
 KEEP="${KEEP:-0}"
 
-PREFIX="lks-snapshot-$$"
-NET="$PREFIX-net"
+STACK_NAME="lks-snapshot-$$"
+PYTHON="${LKS_PYTHON:-$REPO_ROOT/.venv/bin/python}"
 WORK=""
-CONTAINERS=()
-# local-dev values of this throwaway stack only
-DB_PASSWORD="snapshot-db" REDIS_PASSWORD="snapshot-redis"
-APP_KEY="base64:c25hcHNob3Qtb25seS1ub3QtYS1zZWNyZXQta2V5MDA="
+# the stack's network aliases of what Prometheus scrapes (suite/stack.py), with the pod label
+declare -A TARGET=([fpm]="nginx-web:8080=fpm" [swoole]="swoole-web:8000=swoole")
+
+suite() { (cd "$REPO_ROOT" && "$PYTHON" -m "$@"); }
 
 cleanup() {
   local rc=$?
-  if [ "$KEEP" != 1 ]; then
-    if [ "${#CONTAINERS[@]}" -gt 0 ]; then docker rm -f "${CONTAINERS[@]}" >/dev/null 2>&1 || true; fi
-    docker network rm "$NET" >/dev/null 2>&1 || true
-  else
-    log "KEEP=1: containers ${CONTAINERS[*]:-} and network $NET left running"
-  fi
+  if [ "$KEEP" != 1 ]; then suite suite.stack down "$STACK_NAME" || true
+  else log "KEEP=1: the containers of stack $STACK_NAME left running (python -m suite.stack down $STACK_NAME)"; fi
   [ -z "$WORK" ] || rm -rf "$WORK"
   exit "$rc"
 }
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
-
-# run NAME IMAGE [docker run args...] -- [command...]
-run() {
-  local name="$PREFIX-$1" image="$2"; shift 2
-  local args=()
-  while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do args+=("$1"); shift; done
-  [ "$#" -eq 0 ] || shift
-  CONTAINERS+=("$name")
-  docker run -d --name "$name" --network "$NET" --network-alias "${name#"$PREFIX-"}" "${args[@]}" "$image" "$@" >/dev/null
-}
-
-healthy() { [ "$(docker inspect -f '{{.State.Health.Status}}' "$PREFIX-$1" 2>/dev/null)" = healthy ]; }
-
-wait_healthy() { # NAME SECONDS
-  local deadline=$(( $(date +%s) + $2 ))
-  until healthy "$1"; do
-    if [ "$(date +%s)" -ge "$deadline" ] || [ "$(docker inspect -f '{{.State.Running}}' "$PREFIX-$1")" != true ]; then
-      docker logs --tail 30 "$PREFIX-$1" >&2 || true
-      die "container $1 did not become healthy within $2 s (logs above)"
-    fi
-    sleep 1
-  done
-}
-
-app_env() {
-  printf '%s\n' \
-    "APP_ENV=production" "APP_KEY=$APP_KEY" "APP_DEBUG=false" "LOG_CHANNEL=stderr" \
-    "DB_CONNECTION=mysql" "DB_HOST=db" "DB_PORT=3306" "DB_DATABASE=laravel" "DB_USERNAME=laravel" \
-    "DB_PASSWORD=$DB_PASSWORD" "REDIS_HOST=redis" "REDIS_PORT=6379" "REDIS_PASSWORD=$REDIS_PASSWORD" \
-    "SESSION_DRIVER=redis" "CACHE_DRIVER=redis" "QUEUE_CONNECTION=redis" \
-    "QUEUE_TRIES=1" "QUEUE_BACKOFF=0"
-}
-
-start_dependencies() {
-  run redis "laravel-k8s-showcase/redis:7" -e "REDIS_PASSWORD=$REDIS_PASSWORD" --
-  run db "laravel-k8s-showcase/mariadb:11" \
-    -e MARIADB_DATABASE=laravel -e MARIADB_USER=laravel -e "MARIADB_PASSWORD=$DB_PASSWORD" \
-    -e "MARIADB_ROOT_PASSWORD=$DB_PASSWORD-root" --
-  wait_healthy redis 60
-  wait_healthy db 120
-  log "migrating the database"
-  docker run --rm --network "$NET" --env-file "$WORK/app.env" "laravel-k8s-showcase/fpm:$APP_VERSION" \
-    php artisan migrate --force --no-interaction >/dev/null 2>"$WORK/migrate.log" \
-    || { cat "$WORK/migrate.log" >&2; die "migrations failed (log above)"; }
-  if image_exists "laravel-k8s-showcase/worker:$APP_VERSION"; then
-    run worker "laravel-k8s-showcase/worker:$APP_VERSION" --env-file "$WORK/app.env" --
-  else
-    NOTES+=("no worker image laravel-k8s-showcase/worker:$APP_VERSION: queue jobs were not processed")
-  fi
-}
-
-# start_variant VARIANT -> sets ENDPOINT to host:port of its HTTP endpoint (published on 127.0.0.1)
-start_variant() {
-  case "$1" in
-    fpm)
-      run fpm "laravel-k8s-showcase/fpm:$APP_VERSION" --env-file "$WORK/app.env" -e PHP_FPM_LISTEN=9000 --
-      run fpm-web "$NGINX_IMAGE" -e PHP_FPM_ADDR=fpm:9000 -p 127.0.0.1::8080 --
-      wait_healthy fpm 90
-      wait_healthy fpm-web 60
-      TARGETS+=("fpm-web:8080=fpm")
-      ENDPOINT=$(docker port "$PREFIX-fpm-web" 8080/tcp | head -1)
-      ;;
-    swoole)
-      run swoole "laravel-k8s-showcase/swoole:$APP_VERSION" --env-file "$WORK/app.env" -p 127.0.0.1::8000 --
-      wait_healthy swoole 120
-      TARGETS+=("swoole:8000=swoole")
-      ENDPOINT=$(docker port "$PREFIX-swoole" 8000/tcp | head -1)
-      ;;
-  esac
-}
 
 # drive every code path that records a series; bounded: a fixed number of requests, 5 s each.
 # The task and job routes need a session and, for writes, its CSRF token (docs/APP.md, "Access
@@ -156,7 +82,7 @@ drive_traffic() { # BASE_URL
 }
 
 start_prometheus() {
-  image_exists "$PROMETHEUS_IMAGE" || "$REPO_ROOT/scripts/build-prometheus-image.sh" >/dev/null
+  image_exists "$PROMETHEUS_IMAGE" || "$REPO_ROOT/scripts/build-images.sh" prometheus
   {
     # the repository's rules too: they must load in 2.53, and rule evaluation has its own series
     printf 'global:\n  scrape_interval: 2s\n  scrape_timeout: 2s\n  evaluation_interval: 2s\n'
@@ -174,42 +100,25 @@ start_prometheus() {
   local f
   for f in "$REPO_ROOT"/monitoring/alerts/*.yml; do cp "$f" "$WORK/rules/alerts-$(basename "$f")"; done
   chmod -R a+rX "$WORK"
-  run prometheus "$PROMETHEUS_IMAGE" -v "$WORK/prometheus.yml:/etc/prometheus/snapshot.yml:ro" \
-    -v "$WORK/rules:/etc/prometheus/rules:ro" -p 127.0.0.1::9090 -- \
-    --config.file=/etc/prometheus/snapshot.yml --storage.tsdb.path=/prometheus
-  wait_healthy prometheus 60
-  PROM_URL="http://$(docker port "$PREFIX-prometheus" 9090/tcp | head -1)"
+  # on the stack's network, labelled with it: `suite.stack down` removes it with the rest
+  local name="$STACK_NAME-prometheus" deadline=$(( $(date +%s) + 60 ))
+  docker run -d --name "$name" --network "$(suite suite.stack network "$STACK_NAME")" --network-alias prometheus \
+    --label "lks.stack=$STACK_NAME" -v "$WORK/prometheus.yml:/etc/prometheus/snapshot.yml:ro" \
+    -v "$WORK/rules:/etc/prometheus/rules:ro" -p 127.0.0.1::9090 "$PROMETHEUS_IMAGE" \
+    --config.file=/etc/prometheus/snapshot.yml --storage.tsdb.path=/prometheus >/dev/null
+  until [ "$(docker inspect -f '{{.State.Health.Status}}' "$name")" = healthy ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || { docker logs --tail 30 "$name" >&2; die "Prometheus not healthy within 60 s"; }
+    sleep 1
+  done
+  PROM_URL="http://$(docker port "$name" 9090/tcp | head -1)"
 }
 
 # names Prometheus stored for a series selector, one per line
-stored_names() { # SELECTOR
-  curl -sf --max-time 10 -G --data-urlencode "match[]=$1" "$PROM_URL/api/v1/label/__name__/values" \
-    | python3 -c 'import json,sys; print("\n".join(json.load(sys.stdin)["data"]))'
-}
+stored_names() { suite suite.metrics_snapshot stored "$PROM_URL" "$1"; }
 
 # metric names of an exposition read on stdin: sample names, or (--declared) the # TYPE
 # families expanded to the series names Prometheus would store
-exposition_names() {
-  python3 -c '
-import re, sys
-declared = "--declared" in sys.argv
-out = set()
-for line in sys.stdin:
-    if declared:
-        m = re.match(r"# TYPE (\S+) (\S+)", line)
-        if m:
-            name, kind = m.groups()
-            if kind == "histogram":
-                out.update(name + s for s in ("_bucket", "_sum", "_count"))
-            elif kind == "summary":
-                out.update((name, name + "_sum", name + "_count"))
-            else:
-                out.add(name)
-    elif line.strip() and not line.startswith("#"):
-        out.add(re.match(r"[a-zA-Z_:][a-zA-Z0-9_:]*", line).group(0))
-print("\n".join(sorted(out)))
-' "$@"
-}
+exposition_names() { suite suite.metrics_snapshot exposition "$@"; }
 
 # kubectl on PATH, or the one scripts/cluster builds for the pinned Kubernetes version
 kubectl_bin() {
@@ -259,62 +168,42 @@ kubelet_from_sources() {
 }
 
 write_output() {
-  local generated
-  generated=$(date -u +%Y-%m-%dT%H:%MZ)
-  python3 - "$WORK" "$OUT" "$generated" <<'PY'
-import json, sys
-from pathlib import Path
-work, out, generated = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
-sources = json.loads((work / "sources.json").read_text())
-names = {}
-for source in sources:
-    for n in (work / f"{source['id']}.names").read_text().split():
-        if source["id"] not in names.setdefault(n, []):
-            names[n].append(source["id"])
-lines = [
-    "# Metric names the monitoring may use: tests/static/test_monitoring.py fails when a rule or a",
-    "# dashboard uses a name that is not listed here. Generated by scripts/metrics-snapshot.sh from",
-    "# real scrapes; do not edit by hand. Format: NAME SOURCE[,SOURCE...]",
-    f"# generated: {generated}",
-]
-for source in sources:
-    lines.append(f"# source {source['id']}: {source['note']}")
-for note in json.loads((work / "notes.json").read_text()):
-    lines.append(f"# note: {note}")
-lines += [f"{n} {','.join(s)}" for n, s in sorted(names.items())]
-out.write_text("\n".join(lines) + "\n")
-print(f"{len(names)} names from {len(sources)} sources", file=sys.stderr)
-PY
+  local args=() s n
+  for s in "${SOURCES[@]}"; do args+=(--source "$s"); done
+  for n in "${NOTES[@]}"; do args+=(--note "$n"); done
+  suite suite.metrics_snapshot write "$OUT" "$WORK" "$(date -u +%Y-%m-%dT%H:%MZ)" ${args[@]+"${args[@]}"}
 }
 
 main() {
   need docker "run scripts/docker-up.sh first"
   need curl "apt-get install curl"
-  need python3 "apt-get install python3"
+  [ -x "$PYTHON" ] || die "$PYTHON not found: run make setup (the suite's venv runs the Docker stack)"
   trap cleanup EXIT
   WORK=$(mktemp -d /tmp/lks-snapshot.XXXXXX)
   NOTES=() TARGETS=() SOURCES=()
-  app_env >"$WORK/app.env"
-  docker network create "$NET" >/dev/null
 
-  local variants=() v
+  local variants=() v tag
   IFS=, read -r -a variants <<<"$SNAPSHOT_VARIANTS"
   local available=()
   for v in "${variants[@]}"; do
-    if image_exists "laravel-k8s-showcase/$v:$APP_VERSION"; then available+=("$v")
-    else NOTES+=("variant $v not scraped: image laravel-k8s-showcase/$v:$APP_VERSION does not exist here"); fi
+    tag=$(suite suite.project image "$v")
+    if image_exists "$tag"; then available+=("$v")
+    else NOTES+=("variant $v not scraped: image $tag does not exist here"); fi
   done
   [ "${#available[@]}" -gt 0 ] || die "no app image to scrape (build them with scripts/build-images.sh)"
-  image_exists "laravel-k8s-showcase/fpm:$APP_VERSION" \
-    || die "laravel-k8s-showcase/fpm:$APP_VERSION is needed to run the migrations"
+  for v in fpm nginx worker redis mariadb; do
+    image_exists "$(suite suite.project image "$v")" || die "$(suite suite.project image "$v") is needed (scripts/build-images.sh)"
+  done
 
-  log "starting Redis, MariaDB and the queue worker"
-  start_dependencies
+  log "starting Redis, MariaDB, the migrations, the queue worker and ${available[*]} (suite.stack $STACK_NAME)"
+  # the failing job fails for good at once: one try, no backoff
+  suite suite.stack up "$STACK_NAME" "${available[@]}" --worker --env QUEUE_TRIES=1 --env QUEUE_BACKOFF=0 >/dev/null \
+    || die "the Docker stack did not come up (suite.stack above)"
   declare -A endpoints=()
   for v in "${available[@]}"; do
-    log "starting the $v variant"
-    start_variant "$v"
-    endpoints[$v]=$ENDPOINT
+    endpoints[$v]=$(suite suite.stack url "$STACK_NAME" "$v")
+    endpoints[$v]=${endpoints[$v]#http://}
+    TARGETS+=("${TARGET[$v]}")
   done
   start_prometheus
   for v in "${available[@]}"; do
@@ -334,34 +223,27 @@ main() {
     exposition_names --declared <"$WORK/$v.metrics" | LC_ALL=C sort -u \
       | LC_ALL=C comm -23 - "$WORK/scrape-$v.names" >"$WORK/declared-$v.names"
     local via=""
-    [ "$v" != fpm ] || via=" through $NGINX_IMAGE"
-    SOURCES+=("scrape-$v|Prometheus 2.53 scraped /metrics of laravel-k8s-showcase/$v:$APP_VERSION$via (real Redis, MariaDB, queue worker) after bounded traffic; names it stored")
+    [ "$v" != fpm ] || via=" through $(suite suite.project image nginx)"
+    SOURCES+=("scrape-$v=Prometheus 2.53 scraped /metrics of $(suite suite.project image "$v")$via (real Redis, MariaDB, queue worker) after bounded traffic; names it stored")
     if [ -s "$WORK/declared-$v.names" ]; then
-      SOURCES+=("declared-$v|declared by a # TYPE line of the same /metrics response, no sample yet in this scrape")
+      SOURCES+=("declared-$v=declared by a # TYPE line of the same /metrics response, no sample yet in this scrape")
     fi
   done
   stored_names '{job="prometheus"}' | grep -vE '^(ALERTS.*|.*:.*)$' >"$WORK/prometheus.names"
   stored_names '{job="laravel-app"}' | grep -E '^(up|scrape_[a-z_]+)$' >>"$WORK/prometheus.names" || true
-  SOURCES+=("prometheus|Prometheus 2.53 scraping itself, plus the series it synthesizes per target (up, scrape_*)")
+  SOURCES+=("prometheus=Prometheus 2.53 scraping itself, plus the series it synthesizes per target (up, scrape_*)")
 
   if kubelet_from_cluster; then
-    SOURCES+=("kubelet|$KUBELET_NOTE")
+    SOURCES+=("kubelet=$KUBELET_NOTE")
   elif [ -f "$OUT" ] && grep -qE '^# source kubelet: ' "$OUT"; then
-    grep -E '^[a-z_:]+ ([a-z-]+,)*kubelet(,|$)' "$OUT" | cut -d' ' -f1 >"$WORK/kubelet.names"
-    SOURCES+=("kubelet|$(grep -E '^# source kubelet: ' "$OUT" | cut -d' ' -f4-) (kept from the previous snapshot: no cluster reachable now)")
+    grep -E '^[a-zA-Z0-9_:]+ ([a-z-]+,)*kubelet(,|$)' "$OUT" | cut -d' ' -f1 >"$WORK/kubelet.names"
+    SOURCES+=("kubelet=$(grep -E '^# source kubelet: ' "$OUT" | cut -d' ' -f4-) (kept from the previous snapshot: no cluster reachable now)")
   elif kubelet_from_sources; then
     cp "$WORK/kubelet.names" "$WORK/kubelet-source.names"
-    SOURCES+=("kubelet-source|$KUBELET_NOTE")
+    SOURCES+=("kubelet-source=$KUBELET_NOTE")
   else
     NOTES+=("no kubelet names: no cluster reachable and no pinned module sources in the Go module cache")
   fi
-
-  python3 -c '
-import json, sys
-sources = [dict(zip(("id", "note"), s.split("|", 1))) for s in sys.argv[2:]]
-json.dump(sources, open(sys.argv[1] + "/sources.json", "w"))
-' "$WORK" "${SOURCES[@]}"
-  python3 -c 'import json, sys; json.dump(sys.argv[2:], open(sys.argv[1] + "/notes.json", "w"))' "$WORK" "${NOTES[@]}"
   write_output
   log "wrote ${OUT#"$REPO_ROOT/"}"
 }

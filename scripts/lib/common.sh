@@ -126,6 +126,9 @@ debian_mirror() {
   echo "${uri%/}"
 }
 
+# registry_reachable -> 0 when a registry name of LKS_REGISTRY_HOSTS (space-separated) resolves (DNS only; the suite reads the same default: suite/registry.py)
+registry_reachable() { local h; for h in ${LKS_REGISTRY_HOSTS:-registry-1.docker.io}; do getent hosts "$h" >/dev/null 2>&1 && return 0; done; return 1; }
+
 # wait_for SECONDS DESCRIPTION CMD... -> poll CMD until it succeeds or the deadline passes
 wait_for() {
   local deadline=$(( $(date +%s) + $1 )) what="$2"; shift 2

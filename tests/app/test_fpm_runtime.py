@@ -111,8 +111,8 @@ def test_a_job_dispatched_through_the_api_is_processed_by_the_separate_queue_wor
 
     assert data["status"] == "succeeded"
     assert data["result"] == {"count": 3, "sum": 10, "mean": 10 / 3}
-    worker_host = fpm_app.worker.exec("hostname").stdout.strip()
-    fpm_host = fpm_app.fpm.exec("hostname").stdout.strip()
+    worker_host = fpm_app.worker.testinfra.check_output("hostname")
+    fpm_host = fpm_app.fpm.testinfra.check_output("hostname")
     assert data["worker"].split(":")[0] == worker_host != fpm_host, "run by the worker container, not by FPM"
 
 

@@ -1,40 +1,20 @@
 """FastCGI requests straight into a running FPM container (Debian's cgi-fcgi inside the image):
-what the FPM SAPI itself answers, without nginx or the CLI in between."""
+what the FPM SAPI itself answers, without nginx or the CLI in between (the request builder is
+suite/fastcgi.py)."""
 
 from __future__ import annotations
 
 import json
 
-from fixtures.php_app import Container
+from suite import fastcgi as fcgi
+from suite.containers import Container
 
 
 def fastcgi(fpm: Container, script: str, query: str = "", timeout: int = 20) -> tuple[int, str]:
     """GET `script` (a path inside the container, or FPM's status/ping path) through 127.0.0.1:9000."""
-    env = {
-        "REQUEST_METHOD": "GET",
-        "SCRIPT_FILENAME": script,
-        "SCRIPT_NAME": script,
-        "REQUEST_URI": script + (f"?{query}" if query else ""),
-        "QUERY_STRING": query,
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-    }
-    out = fpm.exec(
-        "env",
-        *[f"{k}={v}" for k, v in env.items()],
-        "timeout",
-        str(timeout),
-        "cgi-fcgi",
-        "-bind",
-        "-connect",
-        "127.0.0.1:9000",
-        timeout=timeout + 10,
-    ).stdout
-    head, _, body = out.replace("\r\n", "\n").partition("\n\n")
-    status = 200
-    for line in head.splitlines():
-        if line.lower().startswith("status:"):
-            status = int(line.split(":", 1)[1].split()[0])
+    status, _, body = fcgi.request(
+        fpm, "GET", script + (f"?{query}" if query else ""), script=script, timeout=timeout
+    )
     return status, body
 
 

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from plugins.capabilities import SWOOLE_OFFLINE_REASON
-from tests.repo import ROOT
+from suite.project import ROOT, SWOOLE_OFFLINE_REASON
 
 pytestmark = [pytest.mark.container, pytest.mark.slow]
 

@@ -8,9 +8,8 @@ import time
 
 import pytest
 
-from fixtures.php_app import docker
-from plugins.capabilities import SWOOLE_OFFLINE_REASON
-from tests.repo import ROOT
+from suite.containers import docker
+from suite.project import ROOT, SWOOLE_OFFLINE_REASON
 
 pytestmark = [pytest.mark.container, pytest.mark.slow]
 

@@ -21,9 +21,8 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from fixtures.php_app import docker
-from fixtures.web import free_port
 from plugins.artifacts import failed
+from suite.containers import docker, free_port
 from suite.project import ROOT, app_version
 
 pytestmark = pytest.mark.container

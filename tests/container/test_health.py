@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures.php_app import docker, start_container, wait_healthy
 from fixtures.web import wait_until
 
 pytestmark = pytest.mark.container
 
 
 @pytest.fixture
-def own_redis(app_images, backend_network):
+def own_redis(docker_stack):
     """A Redis only this test uses, so stopping it disturbs no other test."""
-    redis = start_container(app_images["redis"], "redis-health", backend_network, port=6379)
-    wait_healthy(redis, 30)
+    redis = docker_stack.start("redis", "redis-health", port=6379, role="redis", wait_s=30)
     yield redis
     redis.remove()
 
@@ -32,14 +30,14 @@ def test_ready_turns_503_while_redis_is_down_and_health_stays_200(web_factory, o
     assert {"database", "redis", "cache", "queue", "migrations"} <= set(checks), checks
     assert all(c["ok"] for c in checks.values()), checks
 
-    docker("stop", "--time", "5", own_redis.name)
+    own_redis.stop(timeout=5)
     try:
         wait_until(lambda: web.get("/ready").status_code == 503, 30, "/ready to report 503 without Redis")
         assert web.get("/ready").json()["checks"]["redis"]["ok"] is False
         assert web.get("/health").status_code == 200, "liveness must not depend on Redis"
     finally:
-        docker("start", own_redis.name)
-    wait_healthy(own_redis, 30)
+        own_redis.start()
+    own_redis.wait_healthy(30)
     wait_until(lambda: web.get("/ready").status_code == 200, 30, "/ready to recover after Redis restarts")
     assert web.get("/health").status_code == 200
 
@@ -47,7 +45,7 @@ def test_ready_turns_503_while_redis_is_down_and_health_stays_200(web_factory, o
 @pytest.mark.criterion("health-endpoints", "laravel-health-checks")
 def test_ready_turns_503_while_the_database_is_down_and_health_stays_200(web, database_server):
     assert web.get("/ready").status_code == 200
-    docker("stop", "--time", "10", database_server.name)
+    database_server.stop(timeout=10)
     try:
         wait_until(
             lambda: web.get("/ready", timeout=30).status_code == 503,
@@ -58,8 +56,8 @@ def test_ready_turns_503_while_the_database_is_down_and_health_stays_200(web, da
         assert body["checks"]["database"]["ok"] is False
         assert web.get("/health").status_code == 200, "liveness must not depend on the database"
     finally:
-        docker("start", database_server.name)
-        wait_healthy(database_server, 120)
+        database_server.start()
+        database_server.wait_healthy(120)
     wait_until(
         lambda: web.get("/ready", timeout=30).status_code == 200,
         60,

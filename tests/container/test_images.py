@@ -1,4 +1,8 @@
-"""The runtime images, running: non-root processes, healthy HEALTHCHECKs, size budgets, no secrets."""
+"""The runtime images, running: non-root processes, healthy HEALTHCHECKs, size budgets, no secrets.
+
+What an image ships (its distribution, packages, files) is read by testinfra in a throwaway
+container of it (suite.containers.inspected); the processes of a running container from the
+kernel (`docker top`)."""
 
 from __future__ import annotations
 
@@ -7,8 +11,7 @@ import re
 
 import pytest
 
-from fixtures.php_app import docker
-from fixtures.web import container_uids, ensure_nginx_image
+from suite.containers import docker, inspected
 from suite.project import ROOT, image
 
 pytestmark = pytest.mark.container
@@ -35,11 +38,9 @@ def image_size_mb(tag: str) -> float:
 
 
 def image_flavour(tag: str) -> str:
-    """ID of the image's /etc/os-release: debian, alpine, ..."""
-    os_release = docker("run", "--rm", "--entrypoint", "cat", tag, "/etc/os-release").stdout
-    return (
-        dict(line.split("=", 1) for line in os_release.splitlines() if "=" in line).get("ID", "?").strip('"')
-    )
+    """The distribution of the image (the ID of its /etc/os-release): debian, alpine, ..."""
+    with inspected(tag) as host:
+        return host.system_info.distribution or "?"
 
 
 @pytest.mark.criterion("dockerfile-multistage")
@@ -47,8 +48,6 @@ def test_the_runtime_images_are_within_their_size_budgets(variant, capabilities,
     reason = capabilities.variant_skip_reason(variant)
     if reason:
         pytest.skip(reason)
-    if variant == "fpm":
-        ensure_nginx_image()
     names = ("fpm", "nginx", "worker") if variant == "fpm" else ("swoole",)
     over = []
     for name in names:
@@ -75,10 +74,7 @@ def alpine_tag(variant: str) -> str:
 
 def alpine_image_problems(tag: str, budget_mb: float) -> list[str]:
     """What keeps `tag` from being an Alpine image within its budget: its /etc/os-release, its size."""
-    os_release = docker("run", "--rm", "--entrypoint", "cat", tag, "/etc/os-release").stdout
-    distro = (
-        dict(line.split("=", 1) for line in os_release.splitlines() if "=" in line).get("ID", "?").strip('"')
-    )
+    distro = image_flavour(tag)
     problems = [] if distro == "alpine" else [f"{tag} is not an Alpine image (/etc/os-release ID={distro})"]
     size_mb = image_size_mb(tag)
     if size_mb > budget_mb:
@@ -148,19 +144,9 @@ def pin_mismatches(composer: dict, installed: dict[str, str]) -> list[str]:
 
 @pytest.mark.criterion("ci-build")
 def test_composer_pins_are_the_versions_of_the_debian_packages_the_image_installs(app_images):
-    out = docker(
-        "run",
-        "--rm",
-        "--entrypoint",
-        "dpkg-query",
-        image("php-test"),
-        "-W",
-        "-f",
-        "${Package} ${Version}\\n",
-        *DEBIAN_PACKAGES.values(),
-        check=False,
-    ).stdout
-    installed = dict(line.split(" ", 1) for line in out.splitlines() if " " in line and line.split(" ", 1)[1])
+    with inspected(image("php-test")) as host:
+        packages = {name: host.package(name) for name in DEBIAN_PACKAGES.values()}
+        installed = {name: p.version for name, p in packages.items() if p.is_installed}
     composer = json.loads((ROOT / "app" / "src" / "composer.json").read_text())
     assert pin_mismatches(composer, installed) == []
 
@@ -176,13 +162,24 @@ def test_the_pin_comparison_rejects_a_pin_that_is_not_debians_version():
     ]
 
 
+def root_processes(processes: list[tuple[int, int, str]]) -> list[str]:
+    """The processes of a `docker top` listing that run as root (uid 0)."""
+    return [f"{pid} {args}" for pid, uid, args in processes if uid == 0]
+
+
+def test_the_root_check_finds_a_process_running_as_root():
+    assert root_processes([(1, 1000, "php-fpm: master process"), (7, 0, "sh -c sleep")]) == ["7 sh -c sleep"]
+
+
 @pytest.mark.criterion("non-root")
 def test_every_process_of_the_running_containers_runs_as_a_non_root_user(web):
     for name, container in web.containers.items():
-        uids = container_uids(container)
-        assert uids, f"no process listed in {name}"
-        root = {proc: uid for proc, uid in uids.items() if uid == 0}
-        assert not root, f"{name} runs processes as root: {root}"
+        processes = container.processes()
+        assert processes, f"no process listed in {name}"
+        assert root_processes(processes) == [], f"{name} runs processes as root"
+        # and what runs in it by default (an exec, a debug shell) is the image's non-root user
+        user = container.testinfra.user()
+        assert user.uid != 0, f"{name}: docker exec runs as {user.name} ({user.uid})"
 
 
 @pytest.mark.criterion("docker-healthcheck")
@@ -196,7 +193,7 @@ def test_every_runtime_image_declares_a_healthcheck_that_reports_healthy(web, re
         assert config.get("Timeout", 0) > 0, (
             f"{container.image}: HEALTHCHECK without a timeout can hang (trap 6)"
         )
-        status = docker("inspect", "-f", "{{.State.Health.Status}}", container.name).stdout.strip()
+        status = container.state()["Health"]["Status"]
         assert status == "healthy", f"{name}: {status}"
 
 
@@ -213,13 +210,5 @@ def test_no_secret_value_is_baked_into_an_image_layer_env_or_history(variant, ca
         history = docker("history", "--no-trunc", "--format", "{{.CreatedBy}}", tag).stdout
         assigned = re.findall(r"\b(\w*(?:PASSWORD|SECRET|APP_KEY|TOKEN)\w*)=(\S+)", history)
         assert not [a for a in assigned if a[1] not in ("", '""')], f"{tag} history sets secrets: {assigned}"
-        listing = docker(
-            "run",
-            "--rm",
-            "--entrypoint",
-            "sh",
-            tag,
-            "-c",
-            "ls -a /app 2>/dev/null; cat /app/.env 2>/dev/null | head -1",
-        ).stdout.split()
-        assert ".env" not in listing, f"{tag} ships an .env file"
+        with inspected(tag) as host:
+            assert not host.file("/app/.env").exists, f"{tag} ships an .env file"

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from fixtures.php_app import docker
 from fixtures.web import WebApp
 from tests.container.fastcgi import fpm_effective_config, fpm_running, seconds
 from tests.container.test_runtime_config import fpm_only
@@ -138,10 +137,7 @@ def check_completed(outcome: Outcome) -> None:
 
 
 def exit_codes(web: WebApp) -> dict[str, str]:
-    return {
-        key: docker("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", c.name).stdout.strip()
-        for key, c in web.containers.items()
-    }
+    return {key: "{Status} {ExitCode}".format(**c.state()) for key, c in web.containers.items()}
 
 
 def stop_with_a_request_in_flight(

@@ -8,17 +8,15 @@ import uuid
 import pytest
 import requests
 
-from fixtures.php_app import docker
-
 pytestmark = pytest.mark.container
 
 REQUIRED = {"level", "message", "time"}
 
 
 def lines_of(container) -> list[tuple[str, str]]:
-    proc = docker("logs", container.name, check=False)
-    return [("stdout", line) for line in proc.stdout.splitlines()] + [
-        ("stderr", line) for line in proc.stderr.splitlines()
+    stdout, stderr = container.streams()
+    return [("stdout", line) for line in stdout.splitlines()] + [
+        ("stderr", line) for line in stderr.splitlines()
     ]
 
 

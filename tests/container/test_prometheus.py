@@ -10,7 +10,6 @@ feed (the kubelet's cAdvisor series exist only on the cluster).
 from __future__ import annotations
 
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -18,10 +17,10 @@ import pytest
 import requests
 import yaml
 
-from fixtures.php_app import Container, docker, start_container, wait_healthy
-from fixtures.web import container_uids, free_port
+from fixtures.docker import build_images
 from monitoring.grafana.panels import load, panels, runtimes, substitute
-from tests.repo import ROOT
+from suite.containers import docker, free_port, start_container
+from suite.project import ROOT
 
 pytestmark = pytest.mark.container
 
@@ -40,15 +39,11 @@ SCRAPE_INTERVAL = 2
 
 
 @pytest.fixture(scope="session")
-def prometheus_image(docker_engine) -> str:
-    proc = subprocess.run(
-        [str(ROOT / "scripts" / "build-prometheus-image.sh")], capture_output=True, text=True, timeout=900
-    )
-    if proc.returncode != 0:
-        pytest.fail(f"scripts/build-prometheus-image.sh failed: {proc.stderr.strip()[-1500:]}", pytrace=False)
-    tag = proc.stdout.strip().splitlines()[-1]
-    assert tag == IMAGE
-    return tag
+def prometheus_image(docker_engine, capabilities) -> str:
+    """The offline Prometheus image, built (cached) by scripts/build-images.sh."""
+    build_images(capabilities.profile, "prometheus")
+    assert docker("image", "inspect", IMAGE, check=False).returncode == 0, f"{IMAGE} was not built"
+    return IMAGE
 
 
 def cluster_rule_files(into: Path) -> list[Path]:
@@ -72,12 +67,11 @@ def world_readable(*paths: Path) -> None:
 
 @pytest.mark.criterion("docker-healthcheck", "non-root")
 def test_the_prometheus_image_runs_as_non_root_and_reports_healthy(prometheus_image, backend_network):
-    prom = start_container(prometheus_image, "prometheus-health", backend_network)
+    prom = start_container(prometheus_image, "prometheus-health", backend_network, wait_s=90)
     try:
-        wait_healthy(prom, 90)
-        uids = container_uids(prom)
-        assert uids, "docker top listed no process"
-        assert all(uid != 0 for uid in uids.values()), uids
+        processes = prom.processes()
+        assert processes, "docker top listed no process"
+        assert all(uid != 0 for _, uid, _ in processes), processes
         assert (
             docker("image", "inspect", "-f", "{{.Config.User}}", prometheus_image).stdout.strip()
             == "65534:65534"
@@ -185,23 +179,20 @@ def test_prometheus_runs_every_dashboard_query_against_the_running_app(
     (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
     world_readable(tmp_path)
     api_port = free_port()
-    prom: Container = start_container(
+    prom = start_container(
         prometheus_image,
         "prometheus",
         backend_network,
         command=["--config.file=/etc/prometheus/test.yml", "--storage.tsdb.path=/prometheus"],
-        extra=[
-            "-v",
-            f"{tmp_path / 'prometheus.yml'}:/etc/prometheus/test.yml:ro",
-            "-v",
-            f"{tmp_path / 'rules'}:/etc/prometheus/rules:ro",
-            "-p",
-            f"127.0.0.1:{api_port}:9090",
+        volumes=[
+            (str(tmp_path / "prometheus.yml"), "/etc/prometheus/test.yml", "ro"),
+            (str(tmp_path / "rules"), "/etc/prometheus/rules", "ro"),
         ],
+        publish={9090: api_port},
     )
     api = f"http://127.0.0.1:{api_port}/api/v1/query"
     try:
-        wait_healthy(prom, 90)
+        prom.wait_healthy(90)
         # bounded traffic through every recorded code path
         for _ in range(30):
             web.get("/api/ping")

@@ -54,7 +54,7 @@ def test_sigterm_straight_to_the_swoole_master_drops_the_request_its_worker_stil
         pytest.skip("the Swoole master's shutdown; FPM's broken stops are in test_lifecycle.py")
     web = web_factory(env={"OCTANE_WORKERS": "2", "STRESS_MAX_MS": str(HOLD_MS)}, cpus="2", memory="512m")
     (container,) = web.containers.values()
-    master = json.loads(container.exec("cat", STATE_FILE).stdout)["masterProcessId"]
+    master = json.loads(container.testinfra.file(STATE_FILE).content_string)["masterProcessId"]
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         reply = in_flight(pool, web)
         # both workers busy: the held request and the one answering /health

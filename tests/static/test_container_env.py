@@ -13,7 +13,7 @@ import pytest
 
 from fixtures import manifests
 from fixtures.manifests import OVERLAYS
-from fixtures.php_app import app_env
+from suite.stack import app_env
 from tests.static.k8s_rules import rule_redis_drivers
 
 pytestmark = [pytest.mark.static, pytest.mark.criterion("config-env", "configmaps")]
