@@ -29,7 +29,7 @@ done_step() { log "  done in $(( $(date +%s) - STEP_T )) s: $*"; }
 profile() {
   case "${LKS_PROFILE:-auto}" in
     online|offline) echo "$LKS_PROFILE" ;;
-    *) if getent hosts registry-1.docker.io >/dev/null 2>&1; then echo online; else echo offline; fi ;;
+    *) if registry_reachable; then echo online; else echo offline; fi ;;
   esac
 }
 

@@ -48,7 +48,7 @@ class Stopped(Exception):
 
 @dataclass
 class PodContainer:
-    """kubectl exec into one container of a pod, shaped like fixtures.php_app.Container.exec so the
+    """kubectl exec into one container of a pod, shaped like suite.containers.Container.exec so the
     container tier's FastCGI helpers query FPM inside the pod."""
 
     app: App

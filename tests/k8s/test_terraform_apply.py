@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -29,6 +28,7 @@ from fixtures.manifests import kustomize_build
 from fixtures.terraform import Stack
 from plugins.artifacts import failed
 from plugins.capabilities import require_tool
+from suite.containers import free_port
 from tests.repo import ROOT
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow, pytest.mark.criterion("terraform-infra")]
@@ -36,12 +36,6 @@ pytestmark = [pytest.mark.k8s, pytest.mark.slow, pytest.mark.criterion("terrafor
 TOKEN = "lks-terraform-test-token"
 NAMESPACES = ("laravel", "monitoring")
 TREES = ("k8s/base/namespace", "k8s/monitoring", "k8s/cluster/addons/traefik")  # what Terraform applies
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _built(script: str, *args: str) -> Path:
@@ -96,7 +90,7 @@ def control_plane(
         capture_output=True,
     )
     (work / "tokens.csv").write_text(f"{TOKEN},admin,admin,system:masters\n")
-    client, peer, api, kcm = (_free_port() for _ in range(4))
+    client, peer, api, kcm = (free_port() for _ in range(4))
     kubeconfig = work / "kubeconfig"
     kubeconfig.write_text(
         yaml.safe_dump(

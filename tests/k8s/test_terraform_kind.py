@@ -8,7 +8,6 @@ never touches a cluster of another run) on free loopback ports, next to the k8s 
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import time
 import uuid
@@ -22,6 +21,7 @@ import yaml
 from fixtures.terraform import Stack
 from plugins.artifacts import failed
 from plugins.capabilities import docker_reason, require_tool
+from suite.containers import free_port
 from tests.repo import ROOT
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow, pytest.mark.criterion("terraform-infra")]
@@ -30,12 +30,6 @@ pytestmark = [pytest.mark.k8s, pytest.mark.slow, pytest.mark.criterion("terrafor
 CLUSTER = f"lks-tfe2e-{uuid.uuid4().hex[:6]}"
 ONLINE_NODE_IMAGE = "kindest/node:v1.34.0"
 PROMETHEUS_IMAGE = "laravel-k8s-showcase/prometheus:2.53"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _script(*cmd: str, timeout: int = 3600) -> str:
@@ -90,7 +84,7 @@ def applied(
     )
     _script("build-prometheus-image.sh")
 
-    ports = {80: _free_port(), 443: _free_port(), 30080: _free_port()}
+    ports = {80: free_port(), 443: free_port(), 30080: free_port()}
     mappings = ", ".join(f"{{ container_port = {c}, host_port = {h} }}" for c, h in ports.items())
     variables = [
         f"-var=cluster_name={CLUSTER}",
