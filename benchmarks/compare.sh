@@ -20,14 +20,9 @@ set -o errexit -o nounset -o pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/common.sh"
 
-BENCH_ENDPOINT="${BENCH_ENDPOINT:-/api/ping}"
-BENCH_REQUESTS="${BENCH_REQUESTS:-3000}"
-BENCH_CONCURRENCY="${BENCH_CONCURRENCY:-32}"
-BENCH_ROUNDS="${BENCH_ROUNDS:-3}"
-BENCH_CPUS="${BENCH_CPUS:-1}"
-BENCH_MEMORY="${BENCH_MEMORY:-512m}"
-BENCH_ROUND_TIMEOUT="${BENCH_ROUND_TIMEOUT:-90}"
-BENCH_OUT="${BENCH_OUT:-$REPO_ROOT/benchmarks/results/$(date -u +%Y%m%dT%H%M%SZ)}"
+settings BENCH_ENDPOINT=/api/ping BENCH_REQUESTS=3000 BENCH_CONCURRENCY=32 BENCH_ROUNDS=3 BENCH_CPUS=1 \
+  BENCH_MEMORY=512m BENCH_ROUND_TIMEOUT=90 \
+  BENCH_OUT="$REPO_ROOT/benchmarks/results/$(date -u +%Y%m%dT%H%M%SZ)"
 
 STACK_NAME="lks-bench-$$"
 PYTHON="${LKS_PYTHON:-$REPO_ROOT/.venv/bin/python}"

@@ -30,8 +30,7 @@ set -o errexit -o nounset -o pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-IMAGE_PREFIX="${IMAGE_PREFIX:-laravel-k8s-showcase}"
-DOCKER_NICE="${DOCKER_NICE:-10}"
+settings IMAGE_PREFIX=laravel-k8s-showcase DOCKER_NICE=10
 # verify online before bumping: the dated tag must exist (docs/ONLINE.md)
 ONLINE_BASE_IMAGE="${ONLINE_BASE_IMAGE:-debian:trixie-20251117-slim}"
 ALPINE_OFFLINE_REASON="alpine: the Alpine flavour needs the official PHP/Composer images and PECL, which no offline mirror has; run with --profile online"

@@ -30,11 +30,8 @@ set -o errexit -o nounset -o pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-SNAPSHOT_VARIANTS="${SNAPSHOT_VARIANTS:-fpm,swoole}"
-PROMETHEUS_IMAGE="${PROMETHEUS_IMAGE:-laravel-k8s-showcase/prometheus:2.53}"
-SNAPSHOT_KUBECONFIG="${SNAPSHOT_KUBECONFIG:-$LKS_CACHE/cluster/lks/kubeconfig}"
-OUT="${OUT:-$REPO_ROOT/monitoring/exported-metrics.txt}"
-KEEP="${KEEP:-0}"
+settings SNAPSHOT_VARIANTS=fpm,swoole PROMETHEUS_IMAGE=laravel-k8s-showcase/prometheus:2.53 \
+  SNAPSHOT_KUBECONFIG="$LKS_CACHE/cluster/lks/kubeconfig" OUT="$REPO_ROOT/monitoring/exported-metrics.txt" KEEP=0
 
 STACK_NAME="lks-snapshot-$$"
 PYTHON="${LKS_PYTHON:-$REPO_ROOT/.venv/bin/python}"
