@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 from suite.project import ROOT
@@ -45,3 +46,18 @@ def shell_scripts() -> list[Path]:
 
 def rel(paths: list[Path]) -> list[str]:
     return [str(p.relative_to(ROOT)) for p in paths]
+
+
+def suite_pytest(
+    *args: str, timeout: float = 120, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """This suite's pytest in a child process, rooted at the checkout (its pyproject.toml): how the
+    static tier runs the suite's own plugins over sample tests and catalogs."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )

@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from plugins.acceptance import catalog_errors, load_catalog
-from tests.repo import ROOT
+from tests.repo import ROOT, suite_pytest
 
 pytestmark = pytest.mark.static
 
@@ -57,25 +55,8 @@ def test_an_unknown_criterion_id_fails_collection(tmp_path):
             """
         )
     )
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "conftest",
-            "--rootdir",
-            str(ROOT),
-            "-c",
-            str(ROOT / "pyproject.toml"),
-            "--reports-dir",
-            str(tmp_path / "r"),
-            str(tmp_path / "test_typo.py"),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    proc = suite_pytest(
+        "-p", "conftest", "--reports-dir", str(tmp_path / "r"), str(tmp_path / "test_typo.py")
     )
     assert proc.returncode == 4, proc.stdout + proc.stderr  # usage error
     assert "no-such-criterion" in proc.stdout + proc.stderr
@@ -83,28 +64,8 @@ def test_an_unknown_criterion_id_fails_collection(tmp_path):
 
 def _run(tmp_path, test_file, *extra) -> Path:
     """The suite's plugins over one test file; returns the acceptance.json it wrote."""
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "conftest",
-            "--rootdir",
-            str(ROOT),
-            "-c",
-            str(ROOT / "pyproject.toml"),
-            "--reports-dir",
-            str(tmp_path / "r"),
-            "-m",
-            "static",
-            *extra,
-            str(test_file),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    proc = suite_pytest(
+        "-p", "conftest", "--reports-dir", str(tmp_path / "r"), "-m", "static", *extra, str(test_file)
     )
     assert proc.returncode in (0, 1), proc.stdout + proc.stderr
     return tmp_path / "r" / "acceptance.json"
@@ -370,25 +331,17 @@ def test_every_criterion_proven_per_runtime_declares_its_runtimes(tmp_path):
         )
     )
     dump = tmp_path / "criteria.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "lks_dump_plugin",
-            "--co",
-            "-q",
-            "--reports-dir",
-            str(tmp_path / "r"),
-            "-m",
-            "static or app or container or k8s",
-            "--variant",
-            "both",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
+    proc = suite_pytest(
+        "-p",
+        "lks_dump_plugin",
+        "--co",
+        "-q",
+        "--reports-dir",
+        str(tmp_path / "r"),
+        "-m",
+        "static or app or container or k8s",
+        "--variant",
+        "both",
         timeout=300,
         env=os.environ | {"PYTHONPATH": str(tmp_path), "LKS_DUMP": str(dump)},
     )

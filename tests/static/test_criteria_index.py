@@ -6,15 +6,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from plugins.acceptance import load_catalog
-from tests.repo import ROOT
+from tests.repo import ROOT, suite_pytest
 
 pytestmark = pytest.mark.static
 
@@ -44,27 +42,15 @@ def index_run(tmp_path: Path, *args: str) -> tuple[str, set[tuple[str, str]]]:
     test, not by the index)."""
     (tmp_path / "lks_marker_dump.py").write_text(MARKER_DUMP)
     index, dump = tmp_path / "index.md", tmp_path / "markers.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "lks_marker_dump",
-            "--rootdir",
-            str(ROOT),
-            "-c",
-            str(ROOT / "pyproject.toml"),
-            f"--criteria-index={index}",
-            f"--reports-dir={tmp_path / 'reports'}",
-            "-q",
-            *args,
-        ],
-        cwd=ROOT,
-        env=os.environ | {"PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}", "LKS_MARKER_DUMP": str(dump)},
-        capture_output=True,
-        text=True,
+    proc = suite_pytest(
+        "-p",
+        "lks_marker_dump",
+        f"--criteria-index={index}",
+        f"--reports-dir={tmp_path / 'reports'}",
+        "-q",
+        *args,
         timeout=300,
+        env=os.environ | {"PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}", "LKS_MARKER_DUMP": str(dump)},
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert not (tmp_path / "reports" / "acceptance.json").exists(), "an index run wrote the acceptance report"
