@@ -50,28 +50,36 @@ def test_the_three_still_agree_when_the_sizing_settings_are_overridden(overrides
     assert mismatches(env=overrides) == []
 
 
-def test_a_docs_formula_that_differs_from_the_entrypoint_is_rejected(tmp_path):
-    doc = _variant(
-        tmp_path,
-        DOC,
-        "child_mb          = env(PHP_FPM_CHILD_MB, 48)",
-        "child_mb          = env(PHP_FPM_CHILD_MB, 64)",
-    )
-    found = mismatches(doc=doc)
-    assert any("the entrypoint computes max_children" in m for m in found), found
-    assert any("the docs' table says max_children" in m for m in found), found
-
-
-def test_an_entrypoint_that_sizes_differently_from_the_docs_is_rejected(tmp_path):
-    entrypoint = _variant(
-        tmp_path,
-        ENTRYPOINT,
-        "fpm_max_children / 5 > 1 ? fpm_max_children / 5",
-        "fpm_max_children / 4 > 1 ? fpm_max_children / 4",
-    )
-    found = mismatches(entrypoint=entrypoint)
-    assert any("1024 MB: the entrypoint computes start_servers '4'" in m for m in found), found
-    assert any("the pool config gets pm.start_servers = '4'" in m for m in found), found
+@pytest.mark.parametrize(
+    ("which", "source", "old", "new", "expected"),
+    [
+        pytest.param(
+            "doc",
+            DOC,
+            "child_mb          = env(PHP_FPM_CHILD_MB, 48)",
+            "child_mb          = env(PHP_FPM_CHILD_MB, 64)",
+            ("the entrypoint computes max_children", "the docs' table says max_children"),
+            id="a docs formula that differs from the entrypoint",
+        ),
+        pytest.param(
+            "entrypoint",
+            ENTRYPOINT,
+            "fpm_max_children / 5 > 1 ? fpm_max_children / 5",
+            "fpm_max_children / 4 > 1 ? fpm_max_children / 4",
+            (
+                "1024 MB: the entrypoint computes start_servers '4'",
+                "the pool config gets pm.start_servers = '4'",
+            ),
+            id="an entrypoint that sizes differently from the docs",
+        ),
+    ],
+)
+def test_a_sizing_that_differs_between_the_entrypoint_and_the_docs_is_rejected(
+    tmp_path, which, source, old, new, expected
+):
+    found = mismatches(**{which: _variant(tmp_path, source, old, new)})
+    for needle in expected:
+        assert any(needle in m for m in found), (needle, found)
 
 
 def test_a_pool_config_that_ignores_the_entrypoint_is_rejected(tmp_path):

@@ -496,15 +496,7 @@ def built_names() -> set[str]:
     """Image names the ci build jobs save: `make build` for each matrix variant."""
     names = set()
     for variant in load("ci.yml")["jobs"]["build"]["strategy"]["matrix"]["variant"]:
-        out = subprocess.run(
-            ["make", "-n", "build", "PROFILE=online", f"VARIANT={variant}"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=True,
-        ).stdout
-        names |= set(re.search(r"--profile online (.+)$", out.strip(), re.M).group(1).split())
+        names |= set(built_names_for(variant))
     return names
 
 
