@@ -42,18 +42,23 @@ def test_every_criterion_has_a_title_a_group_and_a_known_tier():
         assert c["tier"] in ("static", "app", "container", "k8s"), c
 
 
+def _sample(path: Path, source: str) -> Path:
+    """Write a sample test file (dedented) for the suite's plugins to run over."""
+    path.write_text(textwrap.dedent(source))
+    return path
+
+
 def test_an_unknown_criterion_id_fails_collection(tmp_path):
-    (tmp_path / "test_typo.py").write_text(
-        textwrap.dedent(
-            """
+    _sample(
+        (tmp_path / "test_typo.py"),
+        """
             import pytest
 
             @pytest.mark.static
             @pytest.mark.criterion("no-such-criterion")
             def test_x():
                 pass
-            """
-        )
+            """,
     )
     proc = suite_pytest(
         "-p", "conftest", "--reports-dir", str(tmp_path / "r"), str(tmp_path / "test_typo.py")
@@ -77,22 +82,21 @@ def _run_suite(tmp_path, test_file, *extra) -> dict:
 
 def test_the_report_merges_the_tiers_run_one_after_another_and_fresh_report_starts_over(tmp_path):
     first = tmp_path / "test_first.py"
-    first.write_text(
-        textwrap.dedent(
-            """
+    _sample(
+        first,
+        """
         import pytest
 
         @pytest.mark.static
         @pytest.mark.criterion("api-crud")
         def test_passes():
             pass
-        """
-        )
+        """,
     )
     second = tmp_path / "test_second.py"
-    second.write_text(
-        textwrap.dedent(
-            """
+    _sample(
+        second,
+        """
         import pytest
 
         @pytest.mark.static
@@ -104,8 +108,7 @@ def test_the_report_merges_the_tiers_run_one_after_another_and_fresh_report_star
         @pytest.mark.criterion("rollback")
         def test_skips():
             pytest.skip("no cluster here")
-        """
-        )
+        """,
     )
     assert _run_suite(tmp_path, first)["api-crud"]["status"] == "PASS"
     merged = _run_suite(tmp_path, second)
@@ -120,9 +123,9 @@ def test_the_report_merges_the_tiers_run_one_after_another_and_fresh_report_star
 
 def test_a_criterion_scoped_to_one_variant_counts_only_for_that_variant(tmp_path):
     scoped = tmp_path / "test_scoped.py"
-    scoped.write_text(
-        textwrap.dedent(
-            """
+    _sample(
+        scoped,
+        """
         import pytest
 
         @pytest.mark.static
@@ -131,8 +134,7 @@ def test_a_criterion_scoped_to_one_variant_counts_only_for_that_variant(tmp_path
         def test_series(variant):
             if variant == "swoole":
                 pytest.skip("no swoole here")
-        """
-        )
+        """,
     )
     report = _run_suite(tmp_path, scoped, "--variant", "both", "--fresh-report")
     assert [t["nodeid"].split("[")[1] for t in report["swoole-metrics"]["tests"]] == ["swoole]"]
@@ -142,9 +144,9 @@ def test_a_criterion_scoped_to_one_variant_counts_only_for_that_variant(tmp_path
 
 def test_a_criterion_of_both_runtimes_is_partial_when_one_runtime_was_skipped(tmp_path):
     test = tmp_path / "test_runtimes.py"
-    test.write_text(
-        textwrap.dedent(
-            """
+    _sample(
+        test,
+        """
         import pytest
 
         @pytest.mark.static
@@ -172,8 +174,7 @@ def test_a_criterion_of_both_runtimes_is_partial_when_one_runtime_was_skipped(tm
         @pytest.mark.criterion("pdb")
         def test_live_half(variant):
             pass
-        """
-        )
+        """,
     )
     data = json.loads(_run(tmp_path, test, "--variant", "both", "--fresh-report").read_text())
     report = {c["id"]: c for c in data["criteria"]}
@@ -205,9 +206,9 @@ def test_a_criterion_of_both_runtimes_is_partial_when_one_runtime_was_skipped(tm
 
 def test_a_metric_row_compares_the_worst_measurement_with_its_target(tmp_path):
     test = tmp_path / "test_metrics.py"
-    test.write_text(
-        textwrap.dedent(
-            """
+    _sample(
+        test,
+        """
         import pytest
 
         @pytest.mark.static
@@ -226,8 +227,7 @@ def test_a_metric_row_compares_the_worst_measurement_with_its_target(tmp_path):
         @pytest.mark.criterion("deploy-time")
         def test_unmeasured(variant):
             pass
-        """
-        )
+        """,
     )
     report = {
         c["id"]: c
@@ -250,9 +250,9 @@ def test_a_metric_row_compares_the_worst_measurement_with_its_target(tmp_path):
 
 def test_merged_evidence_records_its_commit_and_tier_and_ages_out(tmp_path):
     test = tmp_path / "test_aging.py"
-    test.write_text(
-        textwrap.dedent(
-            """
+    _sample(
+        test,
+        """
         import pytest
 
         @pytest.mark.static
@@ -264,8 +264,7 @@ def test_merged_evidence_records_its_commit_and_tier_and_ages_out(tmp_path):
         @pytest.mark.criterion("alerting")
         def test_renamed_later():
             pass
-        """
-        )
+        """,
     )
     js = _run(tmp_path, test, "--fresh-report")
     first = {c["id"]: c for c in json.loads(js.read_text())["criteria"]}
@@ -311,9 +310,9 @@ def test_every_criterion_proven_per_runtime_declares_its_runtimes(tmp_path):
     """A criterion with tests parametrized by `variant` must list its variants, or its Swoole half
     could never show up as missing."""
     plugin = tmp_path / "lks_dump_plugin.py"
-    plugin.write_text(
-        textwrap.dedent(
-            """
+    _sample(
+        plugin,
+        """
         import json, os
 
         def pytest_collection_modifyitems(items):
@@ -327,8 +326,7 @@ def test_every_criterion_proven_per_runtime_declares_its_runtimes(tmp_path):
                         seen[cid] = seen.get(cid, False) or per_runtime
             with open(os.environ["LKS_DUMP"], "w") as fh:
                 json.dump(seen, fh)
-        """
-        )
+        """,
     )
     dump = tmp_path / "criteria.json"
     proc = suite_pytest(
