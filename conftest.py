@@ -18,7 +18,7 @@ pytest_plugins = [
     "fixtures.redis",
     "fixtures.database",
     "fixtures.cluster",
-    "fixtures.app",
+    "fixtures.k8s_app",
     "fixtures.prometheus",
     "fixtures.web",
 ]

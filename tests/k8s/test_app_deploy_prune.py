@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from fixtures.app import VERSION, WEB
+from fixtures.k8s_app import VERSION, WEB
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow]
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from fixtures.app import WEB, Load
+from fixtures.k8s_app import WEB, Load
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow]
 

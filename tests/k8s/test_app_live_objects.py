@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from fixtures.app import WEB
+from fixtures.k8s_app import WEB
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow]
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from fixtures.app import WEB
+from fixtures.k8s_app import WEB
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow]
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from fixtures.app import VERSION, Load, timings
+from fixtures.k8s_app import VERSION, Load, timings
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow]
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from fixtures.app import VERSION, WEB, Load, timings
+from fixtures.k8s_app import VERSION, WEB, Load, timings
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow]
 

@@ -9,8 +9,8 @@ import uuid
 
 import pytest
 
-from fixtures.app import NAMESPACE, WEB
 from fixtures.cluster import TRAEFIK_DEFAULT_CERT, describe_certificate
+from fixtures.k8s_app import NAMESPACE, WEB
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow]
 

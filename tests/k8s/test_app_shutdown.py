@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from fixtures.app import PHP_CONTAINER, WEB, App, Load
+from fixtures.k8s_app import PHP_CONTAINER, WEB, App, Load
 from tests.container.fastcgi import fastcgi, fpm_running
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow]
