@@ -21,7 +21,7 @@ pytest_plugins = [
     "fixtures.phpunit",
     "fixtures.fpm",
     "fixtures.cluster",
-    "fixtures.app",
+    "fixtures.k8s_app",
     "fixtures.prometheus",
     "fixtures.web",
 ]

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from fixtures.app import VERSION, WEB
+from fixtures.k8s_app import VERSION, WEB
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow]
 
@@ -28,13 +28,6 @@ def _config_map(name: str, labels: dict[str, str]) -> dict:
 def _service(name: str, labels: dict[str, str]) -> dict:
     return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "labels": labels},
             "spec": {"selector": {"app.kubernetes.io/name": name}, "ports": [{"name": "http", "port": 80}]}}  # fmt: skip
-
-
-def _exists(app, kind: str, name: str) -> bool:
-    proc = app.kubectl_proc("get", kind, name, "-o", "name")
-    if proc.returncode != 0 and "NotFound" not in proc.stderr:
-        pytest.fail(f"kubectl get {kind} {name}: {proc.stderr.strip()}", pytrace=False)
-    return proc.returncode == 0
 
 
 @pytest.mark.criterion("cd-deploy")
@@ -60,7 +53,7 @@ def test_a_deploy_deletes_what_an_earlier_deploy_applied_and_the_manifests_no_lo
     for _, obj in objects:
         ready_app.kubectl("apply", "-f", "-", input=json.dumps(obj))
     try:
-        assert all(_exists(ready_app, kind, obj["metadata"]["name"]) for kind, obj in objects)
+        assert all(ready_app.exists(kind, obj["metadata"]["name"]) for kind, obj in objects)
         proc = ready_app.deploy(VERSION)
         assert proc.returncode == 0, (
             f"scripts/deploy.sh {VERSION} failed ({proc.returncode}):\n{proc.stderr[-3000:]}"
@@ -69,7 +62,7 @@ def test_a_deploy_deletes_what_an_earlier_deploy_applied_and_the_manifests_no_lo
         survivors = [
             obj["metadata"]["name"]
             for kind, obj in removed
-            if _exists(ready_app, kind, obj["metadata"]["name"])
+            if ready_app.exists(kind, obj["metadata"]["name"])
         ]
         assert not survivors, (
             f"objects removed from the manifests survived the deploy: {survivors}\n{proc.stderr[-2000:]}"
@@ -79,14 +72,14 @@ def test_a_deploy_deletes_what_an_earlier_deploy_applied_and_the_manifests_no_lo
         deleted = [
             obj["metadata"]["name"]
             for kind, obj in kept
-            if not _exists(ready_app, kind, obj["metadata"]["name"])
+            if not ready_app.exists(kind, obj["metadata"]["name"])
         ]
         assert not deleted, f"the deploy pruned objects it never applied: {deleted}"
         # what the running app needs is still there
         for kind, name in (("secret", "laravel-tls"), ("job", "laravel-migrate"), ("deployment", WEB),
                            ("ingress", WEB), ("hpa", WEB), ("pdb", WEB), ("networkpolicy", "default-deny")):  # fmt: skip
-            assert _exists(ready_app, kind, name), f"{kind}/{name} is gone after the deploy"
+            assert ready_app.exists(kind, name), f"{kind}/{name} is gone after the deploy"
         ready_app.wait_web_ready()
     finally:
         for kind, obj in objects:
-            ready_app.kubectl("delete", kind, obj["metadata"]["name"], "--ignore-not-found", check=False)
+            ready_app.delete(kind, obj["metadata"]["name"])

@@ -4,12 +4,13 @@ the load stops the replicas return to minReplicas (the test shortens the calm-in
 
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
 
-from fixtures.app import WEB, Load
+from fixtures.cluster import MERGE_PATCH
+from fixtures.k8s_app import NAMESPACE, WEB
+from fixtures.load import Load
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow]
 
@@ -23,26 +24,27 @@ FAST_SCALE_DOWN = {
 @pytest.mark.criterion("hpa-scale-out")
 @pytest.mark.criterion("hpa-reaction")
 def test_load_on_the_stress_endpoint_scales_the_web_tier_out_and_back(ready_app, record_metric):
-    hpa = ready_app.get("hpa", WEB)
-    floor = hpa["spec"]["minReplicas"]
-    original_scale_down = hpa["spec"]["behavior"]["scaleDown"]
+    hpa = ready_app.hpa()
+    floor = hpa.spec.min_replicas
+    original_scale_down = ready_app.cluster.plain(hpa.spec.behavior.scale_down)
     decision = ready = None
     # ~8 requests/s of 100 ms CPU each: about 4x the web tier's CPU requests; bounded in time and count
+    stress = ready_app.url("/api/stress?ms=100")
     with Load(
-        ready_app, "/api/stress?ms=100", rps=8, max_requests=1_500, max_seconds=180, threads=4, timeout=30
+        ready_app.http, stress, rps=8, max_requests=1_500, max_seconds=180, threads=4, timeout=30
     ) as load:
         while load.elapsed < 175:
-            status = ready_app.get("hpa", WEB)["status"]
-            deployment = ready_app.get("deployment", WEB)["status"]
-            if decision is None and status.get("desiredReplicas", 0) > floor:
+            status = ready_app.hpa().status
+            deployment = ready_app.deployment().status
+            if decision is None and (status.desired_replicas or 0) > floor:
                 decision = load.elapsed
-            if decision is not None and deployment.get("readyReplicas", 0) > floor:
+            if decision is not None and (deployment.ready_replicas or 0) > floor:
                 ready = load.elapsed
                 break
             time.sleep(1)
     result = load.stop()
     print(f"scale decision after {decision}s, new pods Ready after {ready}s; {result.summary()}")
-    print(json.dumps(ready_app.get("hpa", WEB)["status"]))
+    print(ready_app.hpa().status)
     assert decision is not None, (
         f"no scale-out decision within {result.seconds:.0f}s of load: {result.summary()}"
     )
@@ -52,11 +54,18 @@ def test_load_on_the_stress_endpoint_scales_the_web_tier_out_and_back(ready_app,
     assert result.server_errors == 0, result.summary()
 
     # calm-in, shortened for the test, restored afterwards
-    patch = {"spec": {"behavior": {"scaleDown": FAST_SCALE_DOWN}}}
-    ready_app.kubectl("patch", "hpa", WEB, "--type=merge", "-p", json.dumps(patch))
+    autoscaling = ready_app.cluster.autoscaling
+
+    def scale_down(behavior: dict) -> None:
+        patch = {"spec": {"behavior": {"scaleDown": behavior}}}
+        autoscaling.patch_namespaced_horizontal_pod_autoscaler(
+            WEB, NAMESPACE, patch, _content_type=MERGE_PATCH
+        )
+
+    scale_down(FAST_SCALE_DOWN)
     try:
         started = time.monotonic()
-        while ready_app.get("deployment", WEB)["spec"]["replicas"] > floor:
+        while ready_app.deployment().spec.replicas > floor:
             if time.monotonic() - started > 300:
                 pytest.fail(
                     f"replicas did not return to {floor} within 300 s after the load stopped", pytrace=False
@@ -69,5 +78,4 @@ def test_load_on_the_stress_endpoint_scales_the_web_tier_out_and_back(ready_app,
             "s",
         )
     finally:
-        restore = {"spec": {"behavior": {"scaleDown": original_scale_down}}}
-        ready_app.kubectl("patch", "hpa", WEB, "--type=merge", "-p", json.dumps(restore))
+        scale_down(original_scale_down)

@@ -8,8 +8,10 @@ import json
 import re
 
 import pytest
+from kubernetes import client
 
-from fixtures.app import WEB
+from fixtures.k8s_app import NAMESPACE, WEB
+from suite.project import image
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow]
 
@@ -23,8 +25,8 @@ def _mib(quantity: str) -> float:
     return float(match.group(1)) * (UNITS[match.group(2)] if match.group(2) else 1 / 1048576)
 
 
-def _running_pods(app) -> list[dict]:
-    return [p for p in app.get("pods")["items"] if p["status"].get("phase") == "Running"]
+def _running_pods(app) -> list[client.V1Pod]:
+    return [p for p in app.core.list_namespaced_pod(NAMESPACE).items if p.status.phase == "Running"]
 
 
 def _container_env(app, pod: str, container: str) -> dict[str, str]:
@@ -49,36 +51,33 @@ def _fpm_pool_size(app, pod: str) -> dict[str, int]:
     return pool
 
 
-def _secret(app) -> dict:
-    dep = app.get("deployment", WEB)
-    app_container = next(c for c in dep["spec"]["template"]["spec"]["containers"] if c["name"] == "app")
-    name = next(e["secretRef"]["name"] for e in app_container["envFrom"] if "secretRef" in e)
-    return app.get("secret", name)
+def _secret(app) -> client.V1Secret:
+    name = next(e.secret_ref.name for e in app.container(WEB, "app").env_from if e.secret_ref)
+    return app.read("secret", name)
 
 
 @pytest.mark.criterion("resource-limits")
 def test_every_live_container_has_requests_and_limits_and_fpm_fits_its_memory_limit(ready_app):
     missing = []
     for pod in _running_pods(ready_app):
-        for c in pod["spec"]["containers"] + pod["spec"].get("initContainers", []):
-            res = c.get("resources", {})
+        for c in pod.spec.containers + (pod.spec.init_containers or []):
             for section in ("requests", "limits"):
                 for resource in ("cpu", "memory"):
-                    if resource not in res.get(section, {}):
-                        missing.append(f"{pod['metadata']['name']}/{c['name']}: {section}.{resource}")
+                    if resource not in (getattr(c.resources, section) or {}):
+                        missing.append(f"{pod.metadata.name}/{c.name}: {section}.{resource}")
     assert not missing, missing
 
-    web = ready_app.pods("web")[0]
-    app_container = next(c for c in web["spec"]["containers"] if c["name"] == "app")
-    limit_mib = _mib(app_container["resources"]["limits"]["memory"])
+    web_pod = ready_app.pods("web")[0]
+    web = web_pod.metadata.name
+    limit_mib = _mib(next(c for c in web_pod.spec.containers if c.name == "app").resources.limits["memory"])
     php_limit = ready_app.kubectl(
-        "exec", web["metadata"]["name"], "-c", "app", "--", "php", "-r", "echo ini_get('memory_limit');"
+        "exec", web, "-c", "app", "--", "php", "-r", "echo ini_get('memory_limit');"
     ).strip()
     assert _mib(php_limit.replace("M", "Mi")) < limit_mib, (
         f"PHP memory_limit {php_limit} >= container limit {limit_mib} MiB"
     )
     if ready_app.variant == "fpm":
-        pool = _fpm_pool_size(ready_app, web["metadata"]["name"])
+        pool = _fpm_pool_size(ready_app, web)
         assert pool["memory"] == limit_mib, (
             f"FPM sized its pool for {pool['memory']} MB, the limit is {limit_mib} MiB"
         )
@@ -86,9 +85,7 @@ def test_every_live_container_has_requests_and_limits_and_fpm_fits_its_memory_li
         assert pool["children"] * pool["child"] + pool["reserved"] <= limit_mib, pool
         if "memory_limit" in pool:  # the FPM workers' own PHP memory_limit fits the per-child budget
             assert pool["memory_limit"] <= pool["child"], pool
-    usage = ready_app.kubectl(
-        "top", "pod", web["metadata"]["name"], "--containers", "--no-headers", check=False
-    )
+    usage = ready_app.kubectl("top", "pod", web, "--containers", "--no-headers", check=False)
     for line in usage.splitlines():
         fields = line.split()
         if len(fields) >= 4 and fields[1] == "app":
@@ -99,43 +96,37 @@ def test_every_live_container_has_requests_and_limits_and_fpm_fits_its_memory_li
 def test_no_process_of_the_app_runs_as_root_and_the_namespace_refuses_root_pods(ready_app):
     checked = []
     for pod in _running_pods(ready_app):
-        assert pod["spec"]["securityContext"].get("runAsNonRoot") is True, pod["metadata"]["name"]
-        for c in pod["spec"]["containers"]:
-            status = ready_app.kubectl(
-                "exec", pod["metadata"]["name"], "-c", c["name"], "--", "cat", "/proc/1/status"
-            )
+        name = pod.metadata.name
+        assert pod.spec.security_context.run_as_non_root is True, name
+        for c in pod.spec.containers:
+            status = ready_app.kubectl("exec", name, "-c", c.name, "--", "cat", "/proc/1/status")
             uids = next(line.split()[1:] for line in status.splitlines() if line.startswith("Uid:"))
-            assert "0" not in uids, f"{pod['metadata']['name']}/{c['name']} PID 1 uids {uids}"
-            checked.append(f"{pod['metadata']['name']}/{c['name']}={uids[0]}")
+            assert "0" not in uids, f"{name}/{c.name} PID 1 uids {uids}"
+            checked.append(f"{name}/{c.name}={uids[0]}")
     assert len(checked) >= 5, checked
 
-    root_pod = {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": "root-probe", "namespace": "laravel"},
-        "spec": {
-            "containers": [
-                {"name": "c", "image": "laravel-k8s-showcase/redis:7", "securityContext": {"runAsUser": 0}}
-            ]
-        },
-    }
-    proc = ready_app.kubectl_proc("apply", "--dry-run=server", "-f", "-", input=json.dumps(root_pod))
-    assert proc.returncode != 0, "the namespace accepted a pod running as root"
-    assert "PodSecurity" in proc.stderr, proc.stderr
+    root = client.V1Container(
+        name="c", image=image("redis"), security_context=client.V1SecurityContext(run_as_user=0)
+    )
+    root_pod = client.V1Pod(
+        metadata=client.V1ObjectMeta(name="root-probe"), spec=client.V1PodSpec(containers=[root])
+    )
+    with pytest.raises(client.ApiException) as refused:
+        ready_app.core.create_namespaced_pod(NAMESPACE, root_pod, dry_run="All")
+    assert refused.value.status == 403, "the namespace accepted a pod running as root"
+    assert "PodSecurity" in refused.value.body, refused.value.body
 
 
 @pytest.mark.criterion("configmaps")
 @pytest.mark.criterion("config-env")
 def test_the_running_app_takes_its_config_from_a_content_hashed_configmap(ready_app):
-    dep = ready_app.get("deployment", WEB)
-    app_container = next(c for c in dep["spec"]["template"]["spec"]["containers"] if c["name"] == "app")
-    refs = [e["configMapRef"]["name"] for e in app_container["envFrom"] if "configMapRef" in e]
+    refs = [e.config_map_ref.name for e in ready_app.container(WEB, "app").env_from if e.config_map_ref]
     assert refs
-    pod = ready_app.pods("web")[0]["metadata"]["name"]
+    pod = ready_app.pods("web")[0].metadata.name
     env = _container_env(ready_app, pod, "app")
     for name in refs:
         assert re.fullmatch(r"[a-z-]+-[a-z0-9]{10}", name), f"{name}: no content hash in the name"
-        data = ready_app.get("configmap", name)["data"]
+        data = ready_app.read("configmap", name).data
         assert data
         for key, value in data.items():
             assert env.get(key) == value, (
@@ -147,18 +138,25 @@ def test_the_running_app_takes_its_config_from_a_content_hashed_configmap(ready_
 @pytest.mark.criterion("secrets")
 def test_credentials_come_only_from_secrets_and_redis_refuses_anonymous_clients(ready_app):
     secret = _secret(ready_app)
-    values = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+    values = {k: base64.b64decode(v).decode() for k, v in secret.data.items()}
     assert set(SECRET_KEYS) <= set(values), sorted(values)
-    configmaps = json.dumps(ready_app.get("configmaps")["items"])
+    cluster = ready_app.cluster
+    configmaps = json.dumps(cluster.plain(ready_app.core.list_namespaced_config_map(NAMESPACE).items))
     for key in SECRET_KEYS:
         assert values[key] not in configmaps, f"the value of {key} appears in a ConfigMap"
-    specs = json.dumps([d["spec"] for d in ready_app.get("deployments,statefulsets,jobs")["items"]])
+    workloads = (
+        ready_app.apps.list_namespaced_deployment(NAMESPACE).items
+        + ready_app.apps.list_namespaced_stateful_set(NAMESPACE).items
+        + cluster.batch.list_namespaced_job(NAMESPACE).items
+    )
+    assert workloads, "no Deployment, StatefulSet or Job in the namespace"
+    specs = json.dumps([cluster.plain(w.spec) for w in workloads])
     for key in SECRET_KEYS:
         assert values[key] not in specs, f"the value of {key} is written into a workload spec"
     # the app actually authenticates with them: readiness checks DB and Redis
     with ready_app.http() as http:
         assert http.get(ready_app.url("/ready"), timeout=10).status_code == 200
-    redis = ready_app.pods("redis")[0]["metadata"]["name"]
+    redis = ready_app.pods("redis")[0].metadata.name
     anonymous = ready_app.kubectl(
         "exec", redis, "-c", "redis", "--", "env", "-u", "REDISCLI_AUTH", "redis-cli", "ping", check=False
     )

@@ -8,15 +8,17 @@ through proves the latter."""
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 
 import pytest
 
+from fixtures.k8s_app import NAMESPACE
+from suite.project import image
+
 pytestmark = [pytest.mark.k8s, pytest.mark.slow]
 
-PROBE_IMAGE = "laravel-k8s-showcase/redis:7"  # has bash and coreutils' timeout
+PROBE_IMAGE = image("redis")  # has bash and coreutils' timeout; loaded by the app fixture
 # names of this run: what an earlier run left terminating is never reused
 RUN = uuid.uuid4().hex[:6]
 CANARY_NS = f"lks-netpol-canary-{RUN}"
@@ -56,10 +58,11 @@ def _pod(name: str, namespace: str, labels: dict, command: list[str]) -> dict:
     }
 
 
-def _run_pod(cluster, manifest: dict) -> None:
-    cluster.kubectl("apply", "-f", "-", input=json.dumps(manifest))
+def _run_pod(cluster, manifest: dict) -> str:
+    """Create the pod, wait until it is Ready; returns its IP."""
     ns, name = manifest["metadata"]["namespace"], manifest["metadata"]["name"]
-    cluster.kubectl("-n", ns, "wait", "--for=condition=Ready", f"pod/{name}", "--timeout=120s", timeout=150)
+    cluster.core.create_namespaced_pod(ns, manifest)
+    return cluster.wait_pod_ready(ns, name).status.pod_ip
 
 
 def _can_connect(cluster, namespace: str, pod: str, container: str, ip: str, port: int) -> bool:
@@ -76,9 +79,7 @@ def _app_can_connect(app, pod: str, ip: str, port: int) -> bool:
 
 
 def _cni(cluster) -> str:
-    names = cluster.kubectl(
-        "get", "daemonsets", "-A", "-o", "jsonpath={.items[*].metadata.name}", check=False
-    )
+    names = " ".join(d.metadata.name for d in cluster.apps.list_daemon_set_for_all_namespaces().items)
     for cni in ("calico", "cilium", "kube-router", "antrea", "weave", "flannel", "kindnet"):
         if cni in names:
             return cni
@@ -87,15 +88,14 @@ def _cni(cluster) -> str:
 
 def _policies_enforced(cluster) -> bool:
     """A deny-all-ingress canary: False when traffic still flows, i.e. the CNI ignores policies."""
-    cluster.kubectl("create", "namespace", CANARY_NS, check=False)
+    cluster.create_namespace(CANARY_NS)
     try:
         server = _pod(
             "server", CANARY_NS, {"role": "server"}, ["redis-server", "--protected-mode", "no", "--save", ""]
         )
         client = _pod("client", CANARY_NS, {"role": "client"}, ["sleep", "600"])
-        _run_pod(cluster, server)
+        ip = _run_pod(cluster, server)
         _run_pod(cluster, client)
-        ip = cluster.kubectl("-n", CANARY_NS, "get", "pod", "server", "-o", "jsonpath={.status.podIP}")
         assert _can_connect(cluster, CANARY_NS, "client", "probe", ip, 6379), (
             "canary: no traffic even without a policy"
         )
@@ -105,43 +105,41 @@ def _policies_enforced(cluster) -> bool:
             "metadata": {"name": "deny-all", "namespace": CANARY_NS},
             "spec": {"podSelector": {}, "policyTypes": ["Ingress"]},
         }
-        cluster.kubectl("apply", "-f", "-", input=json.dumps(deny))
+        cluster.networking.create_namespaced_network_policy(CANARY_NS, deny)
         time.sleep(5)  # enforcing CNIs program their rules within seconds
         return not _can_connect(cluster, CANARY_NS, "client", "probe", ip, 6379)
     finally:
-        cluster.kubectl("delete", "namespace", CANARY_NS, "--wait=false", check=False)
+        cluster.delete_namespace(CANARY_NS)
 
 
 @pytest.mark.criterion("network-policies")
 def test_only_the_app_reaches_redis_and_mariadb(ready_app):
     cluster = ready_app.cluster
-    redis_ip = ready_app.get("service", "redis")["spec"]["clusterIP"]
-    mariadb_ip = ready_app.get("pod", "mariadb-0")["status"]["podIP"]
-    web = ready_app.pods("web")[0]["metadata"]["name"]
+    redis_ip = ready_app.read("service", "redis").spec.cluster_ip
+    mariadb_ip = ready_app.read("pod", "mariadb-0").status.pod_ip
+    web = ready_app.pods("web")[0].metadata.name
     assert _app_can_connect(ready_app, web, redis_ip, 6379), "the app cannot reach Redis"
     assert _app_can_connect(ready_app, web, mariadb_ip, 3306), "the app cannot reach MariaDB"
 
     outsider = _pod(
         OUTSIDER,
-        "laravel",
+        NAMESPACE,
         {"app.kubernetes.io/name": "netpol-probe", "app.kubernetes.io/component": "outsider"},
         ["sleep", "600"],
     )
-    dns_ip = cluster.kubectl(
-        "-n", "kube-system", "get", "service", "kube-dns", "-o", "jsonpath={.spec.clusterIP}"
-    )
+    dns_ip = cluster.core.read_namespaced_service("kube-dns", "kube-system").spec.cluster_ip
     try:
         _run_pod(cluster, outsider)
         # positive control: the probe's own tool works and the allowed DNS flow is open
-        assert _can_connect(cluster, "laravel", OUTSIDER, "probe", dns_ip, 53), (
+        assert _can_connect(cluster, NAMESPACE, OUTSIDER, "probe", dns_ip, 53), (
             "the probe pod cannot reach DNS"
         )
         reached = {
-            "redis": _can_connect(cluster, "laravel", OUTSIDER, "probe", redis_ip, 6379),
-            "mariadb": _can_connect(cluster, "laravel", OUTSIDER, "probe", mariadb_ip, 3306),
+            "redis": _can_connect(cluster, NAMESPACE, OUTSIDER, "probe", redis_ip, 6379),
+            "mariadb": _can_connect(cluster, NAMESPACE, OUTSIDER, "probe", mariadb_ip, 3306),
         }
     finally:
-        ready_app.kubectl("delete", "pod", OUTSIDER, "--wait=false", check=False)
+        ready_app.delete("pod", OUTSIDER)
     if any(reached.values()) and not _policies_enforced(cluster):
         pytest.skip(
             f"network-policies: the cluster's CNI ({_cni(cluster)}) does not enforce NetworkPolicies "

@@ -15,8 +15,8 @@ pytestmark = [pytest.mark.k8s, pytest.mark.slow]
 
 @pytest.mark.criterion("queue-redis")
 def test_a_job_dispatched_through_the_api_is_processed_by_a_worker_pod(ready_app):
-    workers = {p["metadata"]["name"] for p in ready_app.pods("worker")}
-    web = {p["metadata"]["name"] for p in ready_app.pods("web")}
+    workers = {p.metadata.name for p in ready_app.pods("worker")}
+    web = {p.metadata.name for p in ready_app.pods("web")}
     assert workers, "no Ready worker pod"
     with ready_app.http() as http:
         log_in_new_user(http, ready_app.url, "K8s Queue")

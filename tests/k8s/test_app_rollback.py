@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from fixtures.app import VERSION, Load, timings
+from fixtures.k8s_app import VERSION, timings
+from fixtures.load import Load
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow]
 
@@ -25,7 +26,9 @@ def test_a_rollout_to_a_broken_image_is_rolled_back_automatically(ready_app, rec
     ready_app.tag_images(broken, broken_web_image=BROKEN_WEB_IMAGE)
     serving = ready_app.web_template_version()
 
-    with Load(ready_app, "/api/ping", rps=20, max_requests=6_000, max_seconds=300) as load:
+    with Load(
+        ready_app.http, ready_app.url("/api/ping"), rps=20, max_requests=6_000, max_seconds=300
+    ) as load:
         proc = ready_app.deploy(broken, LKS_ROLLOUT_TIMEOUT="90")
     result = load.stop()
     t = timings(proc.stdout)
@@ -45,7 +48,7 @@ def test_a_rollout_to_a_broken_image_is_rolled_back_automatically(ready_app, rec
 
     assert ready_app.web_template_version() == serving, "the Deployment is not back on the previous version"
     pods = ready_app.wait_web_ready(timeout=120)
-    versions = {p["metadata"]["labels"]["app.kubernetes.io/version"] for p in pods}
+    versions = {p.metadata.labels["app.kubernetes.io/version"] for p in pods}
     assert versions == {serving}, versions
     # rollback-time's target (< 1 min) is compared in the report, not asserted here
     assert result.failed == 0, (

@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from fixtures.app import VERSION, WEB, Load, timings
+from fixtures.k8s_app import MIGRATIONS, NAMESPACE, VERSION, WEB, timings
+from fixtures.load import Load
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow]
 
@@ -18,14 +19,12 @@ RPS, MAX_REQUESTS, MAX_SECONDS = 30, 18_000, 540
 
 
 def _config_of(app) -> tuple[str, dict]:
-    dep = app.get("deployment", WEB)
-    app_container = next(c for c in dep["spec"]["template"]["spec"]["containers"] if c["name"] == "app")
     name = next(
-        e["configMapRef"]["name"]
-        for e in app_container["envFrom"]
-        if e.get("configMapRef", {}).get("name", "").startswith("laravel-config")
+        e.config_map_ref.name
+        for e in app.container(WEB, "app").env_from
+        if e.config_map_ref and e.config_map_ref.name.startswith("laravel-config")
     )
-    return name, app.get("configmap", name)["data"]
+    return name, app.read("configmap", name).data
 
 
 def _process_env(app, pod: str) -> dict[str, str]:
@@ -53,18 +52,21 @@ def test_rolling_updates_under_load_fail_no_request(ready_app, record_metric):
     config_before, data_before = _config_of(ready_app)
     log_level = "notice" if data_before.get("LOG_LEVEL") != "notice" else "warning"
 
-    with Load(ready_app, "/api/ping", rps=RPS, max_requests=MAX_REQUESTS, max_seconds=MAX_SECONDS) as load:
+    ping = ready_app.url("/api/ping")
+    with Load(ready_app.http, ping, rps=RPS, max_requests=MAX_REQUESTS, max_seconds=MAX_SECONDS) as load:
         # 1. new image tag
         image_rollout = _deploy(ready_app, new_version)
         assert ready_app.web_template_version() == new_version
-        job = ready_app.get("job", "laravel-migrate")
-        replica_sets = ready_app.get("replicasets", "-l", "app.kubernetes.io/component=web")["items"]
-        newest = max(replica_sets, key=lambda rs: rs["metadata"]["creationTimestamp"])
+        job = ready_app.read("job", MIGRATIONS)
+        replica_sets = ready_app.apps.list_namespaced_replica_set(
+            NAMESPACE, label_selector="app.kubernetes.io/component=web"
+        ).items
+        newest = max(replica_sets, key=lambda rs: rs.metadata.creation_timestamp)
 
         # 2. ConfigMap change only (same image): a new content-hash name rolls the pods
         config_rollout = _deploy(ready_app, new_version, LKS_CONFIG=f"LOG_LEVEL={log_level}")
         config_after, data_after = _config_of(ready_app)
-        pods_after_config = [p["metadata"]["name"] for p in ready_app.wait_web_ready()]
+        pods_after_config = [p.metadata.name for p in ready_app.wait_web_ready()]
         env_after_config = _process_env(ready_app, pods_after_config[0])
 
         # 3. back to the original version and config
@@ -83,10 +85,7 @@ def test_rolling_updates_under_load_fail_no_request(ready_app, record_metric):
     record_metric("deploy-time", "deploy.sh total (migrations + rollout)", float(image_rollout["total"]), "s")
 
     # migrations completed before the new version's first pod was created
-    assert job["status"]["completionTime"] <= newest["metadata"]["creationTimestamp"], (
-        job["status"],
-        newest["metadata"],
-    )
+    assert job.status.completion_time <= newest.metadata.creation_timestamp, (job.status, newest.metadata)
     # the config change went through a new, content-hashed ConfigMap and reached the running process
     assert config_after != config_before, "the ConfigMap name did not change with its content"
     assert data_after["LOG_LEVEL"] == log_level

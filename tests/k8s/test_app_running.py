@@ -9,28 +9,20 @@ import uuid
 
 import pytest
 
-from fixtures.app import NAMESPACE, WEB
-from fixtures.cluster import TRAEFIK_DEFAULT_CERT, describe_certificate
+from fixtures.cluster import TRAEFIK_DEFAULT_CERT, describe_certificate, pod_ready
+from fixtures.k8s_app import NAMESPACE, WEB
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow]
 
 
 @pytest.mark.criterion("k8s-app-running")
 def test_every_pod_is_ready_and_health_answers_200_through_the_ingress(ready_app):
-    pods = ready_app.get("pods")["items"]
+    pods = ready_app.core.list_namespaced_pod(NAMESPACE).items
     # completed Job pods are done, not down; pods being deleted (an earlier rollout's old
     # replicas, draining) are on their way out on purpose
-    running = [
-        p
-        for p in pods
-        if p["status"].get("phase") != "Succeeded" and not p["metadata"].get("deletionTimestamp")
-    ]
-    not_ready = [
-        p["metadata"]["name"]
-        for p in running
-        if not any(c["type"] == "Ready" and c["status"] == "True" for c in p["status"].get("conditions", []))
-    ]
-    components = {p["metadata"]["labels"].get("app.kubernetes.io/component") for p in running}
+    running = [p for p in pods if p.status.phase != "Succeeded" and not p.metadata.deletion_timestamp]
+    not_ready = [p.metadata.name for p in running if not pod_ready(p)]
+    components = {(p.metadata.labels or {}).get("app.kubernetes.io/component") for p in running}
     assert not not_ready, f"pods not Ready: {not_ready}"
     assert {"web", "worker", "redis", "mariadb"} <= components, f"components running: {components}"
     assert len(ready_app.pods("web")) >= 2
@@ -46,15 +38,15 @@ def test_every_pod_is_ready_and_health_answers_200_through_the_ingress(ready_app
 @pytest.mark.criterion("ingress-tls")
 def test_the_ingress_serves_its_own_certificate_from_its_tls_secret_not_traefiks_default(ready_app):
     cluster = ready_app.cluster
-    ingress = ready_app.get("ingress", WEB)
-    tls = ingress["spec"]["tls"]
-    assert tls, ingress["spec"]
-    host = ingress["spec"]["rules"][0]["host"]
-    assert host in tls[0]["hosts"], (host, tls)
-    ingress_cert = describe_certificate(cluster.tls_secret_certificate(NAMESPACE, tls[0]["secretName"]))
+    ingress = ready_app.read("ingress", WEB)
+    tls = ingress.spec.tls
+    assert tls, ingress.spec
+    host = ingress.spec.rules[0].host
+    assert host in tls[0].hosts, (host, tls)
+    ingress_cert = describe_certificate(cluster.tls_secret_certificate(NAMESPACE, tls[0].secret_name))
     default_cert = describe_certificate(cluster.tls_secret_certificate(*TRAEFIK_DEFAULT_CERT))
     assert ingress_cert["sha256"] != default_cert["sha256"], (
-        f"the Ingress secret {tls[0]['secretName']} holds Traefik's default certificate: "
+        f"the Ingress secret {tls[0].secret_name} holds Traefik's default certificate: "
         "what is served cannot tell the Ingress from the controller's fallback"
     )
     assert ingress_cert["serial"] != default_cert["serial"], (ingress_cert, default_cert)

@@ -19,7 +19,7 @@ def _cookie_header(jar: dict[str, str]) -> str:
 
 
 def _redis_keys(app) -> int:
-    pod = app.pods("redis")[0]["metadata"]["name"]
+    pod = app.pods("redis")[0].metadata.name
     out = app.kubectl("exec", pod, "-c", "redis", "--", "redis-cli", "--no-auth-warning", "dbsize")
     return sum(int(x) for x in out.split() if x.isdigit())
 
@@ -28,7 +28,7 @@ def _redis_keys(app) -> int:
 @pytest.mark.criterion("auth-redis-sessions")
 @pytest.mark.criterion("sessions-solved")
 def test_a_login_on_one_pod_is_valid_on_another_and_a_logout_ends_it_everywhere(ready_app):
-    pods = [p["metadata"]["name"] for p in ready_app.pods("web")]
+    pods = [p.metadata.name for p in ready_app.pods("web")]
     assert len(pods) >= 2, f"need two web pods, have {pods}"
     first, second = pods[0], pods[1]
     email = f"k8s-{uuid.uuid4().hex[:12]}@example.test"
@@ -66,7 +66,7 @@ def test_a_login_on_one_pod_is_valid_on_another_and_a_logout_ends_it_everywhere(
 
 @pytest.mark.criterion("auth-redis-sessions")
 def test_a_wrong_password_is_refused_on_every_pod(ready_app):
-    for pod in [p["metadata"]["name"] for p in ready_app.pods("web")][:2]:
+    for pod in [p.metadata.name for p in ready_app.pods("web")][:2]:
         reply = ready_app.pod_request(
             pod,
             "POST",

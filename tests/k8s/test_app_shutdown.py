@@ -27,8 +27,11 @@ from dataclasses import dataclass
 
 import pytest
 import requests
+from kubernetes import client
 
-from fixtures.app import HTTP_PORT, PHP_CONTAINER, WEB, App, Load
+from fixtures.cluster import wait_until
+from fixtures.k8s_app import HTTP_PORT, NAMESPACE, PHP_CONTAINER, App
+from fixtures.load import Load
 from tests.container.fastcgi import fastcgi, fpm_running
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow]
@@ -49,7 +52,8 @@ class Stopped(Exception):
 @dataclass
 class PodContainer:
     """kubectl exec into one container of a pod, shaped like suite.containers.Container.exec so the
-    container tier's FastCGI helpers query FPM inside the pod."""
+    container tier's FastCGI helpers query FPM inside the pod (`kubectl exec` is what runs
+    cgi-fcgi in the pod, with its stdin and exit code)."""
 
     app: App
     pod: str
@@ -57,7 +61,7 @@ class PodContainer:
 
     def exec(self, *cmd: str, timeout: float = 60, check: bool = True, stdin: str | None = None):
         interactive = ["-i"] if stdin is not None else []
-        proc = self.app.kubectl_proc(
+        proc = self.app.kubectl_run(
             "exec", *interactive, self.pod, "-c", self.container, "--", *cmd, input=stdin, timeout=timeout
         )
         if check and proc.returncode == 124:  # `timeout N cgi-fcgi ...`: connected, never answered
@@ -105,7 +109,12 @@ class SwooleInPod:
         self.app, self.pod = app, pod
 
     def _records(self) -> list[dict]:
-        out = self.app.kubectl("logs", self.pod, "-c", PHP_CONTAINER, "--since=120s", check=False, timeout=30)
+        try:
+            out = self.app.cluster.core.read_namespaced_pod_log(
+                self.pod, NAMESPACE, container=PHP_CONTAINER, since_seconds=120
+            )
+        except (client.ApiException, OSError):  # the pod is gone: nothing runs there any more
+            return []
         records = []
         for line in out.splitlines():
             try:
@@ -221,15 +230,12 @@ def wait_stopped(in_pod, slow: Slow, deleted_at: float) -> float:
 def _wait_replaced(app, deleted: str, count: int, timeout: float = 180) -> None:
     """Until `count` Ready web pods that are not being deleted exist and `deleted` is not one of
     them (the Deployment's status lags behind a pod deletion, so it is not asked)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        ready = {p["metadata"]["name"] for p in app.pods("web")}  # Ready and not terminating
-        if deleted not in ready and len(ready) >= count:
-            return
-        assert time.monotonic() < deadline, (
-            f"{deleted} not replaced by a Ready pod within {timeout:.0f}s: {ready}"
-        )
-        time.sleep(1)
+
+    def replaced() -> bool:
+        ready = {p.metadata.name for p in app.pods("web")}  # Ready and not terminating
+        return deleted not in ready and len(ready) >= count
+
+    wait_until(f"{deleted} to be replaced by a Ready pod", timeout, replaced, interval=1)
 
 
 def _wait_serving(in_pod, timeout: float = 90) -> None:
@@ -253,15 +259,21 @@ def test_deleting_web_pods_under_30_rps_loses_no_request_and_the_requests_runnin
     ready_app, variant, record_metric
 ):
     view = IN_POD[variant]
-    pods = [p["metadata"]["name"] for p in ready_app.pods("web")]
+    pods = [p.metadata.name for p in ready_app.pods("web")]
     # replaced means back at minReplicas Ready (the HPA may have scaled up before this test)
-    want = min(len(pods), ready_app.get("hpa", WEB)["spec"]["minReplicas"])
+    want = min(len(pods), ready_app.hpa().spec.min_replicas)
     proofs: list[str] = []
     sent: list[Slow] = []
     with (
         concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool,
         Load(
-            ready_app, LOAD_PATH, rps=LOAD_RPS, max_requests=15_000, max_seconds=330, threads=16, timeout=10
+            ready_app.http,
+            ready_app.url(LOAD_PATH),
+            rps=LOAD_RPS,
+            max_requests=15_000,
+            max_seconds=330,
+            threads=16,
+            timeout=10,
         ) as load,
     ):
         time.sleep(3)
@@ -269,10 +281,10 @@ def test_deleting_web_pods_under_30_rps_loses_no_request_and_the_requests_runnin
             in_pod = view(ready_app, pod)
             slow, shown = seen_running(ready_app, in_pod, pool, sent)
             deleted_at = time.monotonic()
-            ready_app.kubectl("delete", "pod", pod, "--wait=false")
+            ready_app.delete("pod", pod)
             # in flight at the deletion: the terminating pod still runs it
-            meta = ready_app.get("pod", pod)["metadata"]
-            assert meta.get("deletionTimestamp"), f"{pod} has no deletionTimestamp after kubectl delete"
+            meta = ready_app.read("pod", pod).metadata
+            assert meta.deletion_timestamp, f"{pod} has no deletionTimestamp after its deletion"
             assert in_pod.still_running(slow.marker), (
                 f"{slow.marker} no longer running on {pod} right after its deletion"
             )
@@ -290,11 +302,11 @@ def test_deleting_web_pods_under_30_rps_loses_no_request_and_the_requests_runnin
                 f"finished 200 {ended - stopped_at:.1f}s later"
             )
             _wait_replaced(ready_app, pod, want)
-            for serving in {p["metadata"]["name"] for p in ready_app.pods("web")} - set(pods):
+            for serving in {p.metadata.name for p in ready_app.pods("web")} - set(pods):
                 _wait_serving(view(ready_app, serving))
         # keep the load on until every deleted pod has finished its drain and stopped
         deadline = time.monotonic() + 90
-        while {p["metadata"]["name"] for p in ready_app.pods("web", ready_only=False)} & set(pods):
+        while {p.metadata.name for p in ready_app.pods("web", ready_only=False)} & set(pods):
             assert time.monotonic() < deadline, "deleted pods still exist after 90 s"
             time.sleep(1)
         time.sleep(2)

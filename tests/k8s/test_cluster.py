@@ -1,7 +1,8 @@
 """The kind cluster itself: nodes, DNS, image loading, host access, ingress TLS, metrics, HPA.
 
-Every check talks to the running cluster (through kubectl or the 127.0.0.1 port mappings) and
-asserts what it measured. The probe image is built here from samples/probe-image and loaded
+Every check talks to the running cluster (through the `kubernetes` client, kubectl where it is
+what is tested - `exec`, `run`, `top` - or the 127.0.0.1 port mappings) and asserts what it
+measured. The probe image is built here from samples/probe-image and loaded
 with `kind load docker-image`. Everything this module creates lives in a namespace of this run
 and is reached through Ingress hosts of this run (<app>-<namespace>.localhost): what the app's
 deploy or an earlier run left on the cluster cannot answer in its place.
@@ -15,15 +16,23 @@ import re
 import socket
 import ssl
 import subprocess
-import threading
 import time
 import uuid
 from pathlib import Path
 
 import pytest
 import requests
+import yaml
 
-from fixtures.cluster import TRAEFIK_DEFAULT_CERT, describe_certificate
+from fixtures.cluster import (
+    K8S_VERSION,
+    TRAEFIK_DEFAULT_CERT,
+    describe_certificate,
+    http_session,
+    pod_ready,
+    wait_until,
+)
+from fixtures.load import Load
 from suite.project import ROOT
 
 # under xdist, keep this module on one worker (--dist loadgroup): its Service owns NodePort 30080
@@ -56,26 +65,30 @@ def probe_image(cluster) -> str:
             env={"DOCKER_BUILDKIT": "0", "PATH": "/usr/local/bin:/usr/bin:/bin"},
         )
         assert proc.returncode == 0, f"docker build of the probe image failed: {proc.stderr[-2000:]}"
-    cluster.load_image(tag)
+    cluster.load_docker_image(tag)
     return tag
 
 
 # label of this module's namespaces: an earlier run's (deleted without waiting) is removed
 # before a new one is made, so its NodePort 30080 and its Ingress hosts are free again
-NAMESPACE_LABEL = "laravel-k8s-showcase/test=cluster"
+NAMESPACE_LABEL = {"laravel-k8s-showcase/test": "cluster"}
+SELECTOR = ",".join(f"{k}={v}" for k, v in NAMESPACE_LABEL.items())
 
 
 @pytest.fixture(scope="module")
 def namespace(cluster):
     """A namespace of this run only (runs and xdist workers never share one)."""
-    cluster.kubectl(
-        "delete", "namespace", "-l", NAMESPACE_LABEL, "--wait=true", "--timeout=180s", timeout=200
+    for earlier in cluster.core.list_namespace(label_selector=SELECTOR).items:
+        cluster.delete_namespace(earlier.metadata.name)
+    wait_until(
+        "the earlier runs' namespaces to be gone",
+        180,
+        lambda: not cluster.core.list_namespace(label_selector=SELECTOR).items,
     )
     name = f"cluster-test-{uuid.uuid4().hex[:8]}"
-    cluster.kubectl("create", "namespace", name)
-    cluster.kubectl("label", "namespace", name, NAMESPACE_LABEL)
+    cluster.create_namespace(name, labels=NAMESPACE_LABEL)
     yield name
-    cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
+    cluster.delete_namespace(name)
 
 
 def host_of(app: str, namespace: str) -> str:
@@ -92,49 +105,41 @@ def _apply_sample(cluster, name: str, image: str, namespace: str) -> None:
 @pytest.fixture(scope="module")
 def probe(cluster, probe_image, namespace) -> str:
     _apply_sample(cluster, "probe.yaml", probe_image, namespace)
-    cluster.kubectl("-n", namespace, "rollout", "status", "deployment/probe", "--timeout=180s", timeout=200)
+    cluster.wait_rollout(namespace, "probe", timeout=180)
     return namespace
 
 
-def _wait(what: str, seconds: float, check, interval: float = 2.0):
-    """Poll `check` until it returns a truthy value; fail with the last value after `seconds`."""
-    deadline = time.monotonic() + seconds
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    pytest.fail(f"timed out after {seconds:.0f} s waiting for {what} (last: {last!r})", pytrace=False)
-
-
 def test_every_node_is_ready_and_runs_the_pinned_kubernetes_version(cluster):
-    nodes = cluster.kubectl_json("get", "nodes")["items"]
+    nodes = cluster.core.list_node().items
     assert nodes, "the cluster has no nodes"
     for node in nodes:
-        ready = {c["type"]: c["status"] for c in node["status"]["conditions"]}["Ready"]
-        assert ready == "True", f"node {node['metadata']['name']} is not Ready"
-        assert node["status"]["nodeInfo"]["kubeletVersion"].startswith("v1.34."), node["status"]["nodeInfo"]
+        ready = {c.type: c.status for c in node.status.conditions}["Ready"]
+        assert ready == "True", f"node {node.metadata.name} is not Ready"
+        # the pinned minor (online, kind's kindest/node may carry another patch release)
+        minor = K8S_VERSION.rsplit(".", 1)[0] + "."
+        assert node.status.node_info.kubelet_version.startswith(minor), node.status.node_info
 
 
 def test_coredns_resolves_a_service_name_from_a_pod(cluster, probe):
-    service_ip = cluster.kubectl_json("-n", probe, "get", "service", "probe")["spec"]["clusterIP"]
+    service_ip = cluster.core.read_namespaced_service("probe", probe).spec.cluster_ip
     for name in ("probe", f"probe.{probe}.svc.cluster.local"):
         out = cluster.kubectl("-n", probe, "exec", "deploy/probe", "--", "getent", "hosts", name)
         assert out.split()[0] == service_ip, f"{name} resolved to {out.strip()!r}, Service IP is {service_ip}"
 
 
 def test_an_image_loaded_with_kind_becomes_a_ready_deployment(cluster, probe, probe_image):
-    deployment = cluster.kubectl_json("-n", probe, "get", "deployment", "probe")
-    assert deployment["status"].get("readyReplicas") == 1
-    pods = cluster.kubectl_json("-n", probe, "get", "pods", "-l", "app.kubernetes.io/name=probe")["items"]
-    images = {s["image"] for p in pods for s in p["status"]["containerStatuses"]}
+    deployment = cluster.apps.read_namespaced_deployment("probe", probe)
+    assert deployment.status.ready_replicas == 1
+    images = {s.image for p in _probe_pods(cluster, probe) for s in p.status.container_statuses}
     assert images == {f"docker.io/{probe_image}"}, images
 
 
-def _probe_pods(cluster, namespace: str) -> set[str]:
-    pods = cluster.kubectl_json("-n", namespace, "get", "pods", "-l", "app.kubernetes.io/name=probe")["items"]
-    return {p["metadata"]["name"] for p in pods}
+def _probe_pods(cluster, namespace: str) -> list:
+    return cluster.core.list_namespaced_pod(namespace, label_selector="app.kubernetes.io/name=probe").items
+
+
+def _probe_pod_names(cluster, namespace: str) -> set[str]:
+    return {p.metadata.name for p in _probe_pods(cluster, namespace)}
 
 
 def _get(url: str, **kwargs) -> requests.Response | None:
@@ -147,11 +152,11 @@ def _get(url: str, **kwargs) -> requests.Response | None:
 
 def test_a_service_is_reachable_from_the_host_through_the_127_0_0_1_node_port(cluster, probe):
     url = cluster.url("/cgi-bin/whoami", node_port=True)
-    response = _wait(
+    response = wait_until(
         "the NodePort Service from the host", 60, lambda: (r := _get(url)) is not None and r.ok and r
     )
     assert response.status_code == 200
-    assert response.text.strip() in _probe_pods(cluster, probe)
+    assert response.text.strip() in _probe_pod_names(cluster, probe)
 
 
 def _https(cluster, host: str, path: str):
@@ -167,12 +172,12 @@ def test_the_ingress_serves_https_with_a_certificate_of_the_generated_ca(cluster
     assert cluster.ca_cert is not None, "the suite's CA certificate is unknown"
     assert cluster.ca_cert.is_file(), f"the suite's CA certificate {cluster.ca_cert} is missing"
     host = host_of("probe", probe)
-    response = _wait(
+    response = wait_until(
         f"the Ingress route for {host} over HTTPS",
         60,
         lambda: (r := _https(cluster, host, "/cgi-bin/whoami")) is not None and r.status == 200 and r,
     )
-    assert response.body.strip() in _probe_pods(cluster, probe)
+    assert response.body.strip() in _probe_pod_names(cluster, probe)
     # the probe's Ingress has no TLS secret: Traefik answered with its default certificate
     served, default = (
         describe_certificate(response.certificate),
@@ -199,9 +204,9 @@ def test_the_pod_network_enforces_a_network_policy(cluster, probe, probe_image):
         "-n", ns, "run", "np-client", f"--image={probe_image}", "--image-pull-policy=Never",
         "--restart=Never", "--command", "--", "busybox", "sleep", "600",
     )  # fmt: skip
-    cluster.kubectl("-n", ns, "wait", "--for=condition=Ready", "pod/np-client", "--timeout=120s", timeout=140)
-    target = cluster.kubectl_json("-n", ns, "get", "pods", "-l", "app.kubernetes.io/name=probe")["items"][0]
-    url = f"http://{target['status']['podIP']}:8080/index.html"
+    cluster.wait_pod_ready(ns, "np-client")
+    target = next(p for p in _probe_pods(cluster, ns) if pod_ready(p))
+    url = f"http://{target.status.pod_ip}:8080/index.html"
 
     def reaches() -> bool:
         out = cluster.kubectl(
@@ -209,15 +214,15 @@ def test_the_pod_network_enforces_a_network_policy(cluster, probe, probe_image):
         )  # fmt: skip
         return out == (SAMPLES / "probe-image" / "www" / "index.html").read_text()
 
-    assert _wait("the client pod to reach the probe pod", 30, reaches)
-    policy = (SAMPLES / "deny-probe-ingress.yaml").read_text()
-    cluster.apply(policy, namespace=ns)
+    assert wait_until("the client pod to reach the probe pod", 30, reaches)
+    policy = yaml.safe_load((SAMPLES / "deny-probe-ingress.yaml").read_text())
+    cluster.networking.create_namespaced_network_policy(ns, policy)
     try:
-        _wait("the NetworkPolicy to block the client", 60, lambda: not reaches())
+        wait_until("the NetworkPolicy to block the client", 60, lambda: not reaches())
     finally:
-        cluster.kubectl("-n", ns, "delete", "-f", "-", input=policy, check=False)
-        cluster.kubectl("-n", ns, "delete", "pod", "np-client", "--wait=false", check=False)
-    _wait("traffic to flow again once the policy is deleted", 60, reaches)
+        cluster.networking.delete_namespaced_network_policy(policy["metadata"]["name"], ns)
+        cluster.core.delete_namespaced_pod("np-client", ns)
+    wait_until("traffic to flow again once the policy is deleted", 60, reaches)
 
 
 def test_kubectl_top_pods_returns_cpu_and_memory_numbers(cluster):
@@ -226,7 +231,7 @@ def test_kubectl_top_pods_returns_cpu_and_memory_numbers(cluster):
         rows = [line.split() for line in out.splitlines() if line.strip()]
         return rows if rows and all(len(r) == 3 for r in rows) else None
 
-    rows = _wait("metrics of kube-system pods", 120, top, interval=5)
+    rows = wait_until("metrics of kube-system pods", 120, top, interval=5)
     names = {r[0] for r in rows}
     assert any(n.startswith("kube-apiserver-") for n in names), names
     for name, cpu, memory in rows:
@@ -237,26 +242,28 @@ def test_kubectl_top_pods_returns_cpu_and_memory_numbers(cluster):
     assert int(apiserver_memory[:-2]) > 50, f"kube-apiserver uses {apiserver_memory}, expected more than 50Mi"
 
 
+def _burner_hpa(cluster, namespace: str):
+    return cluster.autoscaling.read_namespaced_horizontal_pod_autoscaler("burner", namespace).status
+
+
 def _utilization(cluster, namespace: str) -> int | None:
     """The HPA's current average CPU utilization (percent of requests), once it has one."""
-    status = cluster.kubectl_json("-n", namespace, "get", "hpa", "burner")["status"]
-    for metric in status.get("currentMetrics") or []:
-        value = (metric.get("resource") or {}).get("current", {}).get("averageUtilization")
+    for metric in _burner_hpa(cluster, namespace).current_metrics or []:
+        value = metric.resource and metric.resource.current.average_utilization
         if value is not None:
             return value + 1  # truthy even at 0 %
     return None
 
 
 def _replicas(cluster, namespace: str) -> int:
-    status = cluster.kubectl_json("-n", namespace, "get", "hpa", "burner")["status"]
-    return int(status.get("currentReplicas", 0))
+    return _burner_hpa(cluster, namespace).current_replicas or 0
 
 
 @pytest.mark.slow
 def test_an_hpa_scales_a_cpu_burning_deployment_out_under_load_and_back_in(cluster, probe_image, namespace):
     _apply_sample(cluster, "burner.yaml", probe_image, namespace)
-    cluster.kubectl("-n", namespace, "rollout", "status", "deployment/burner", "--timeout=180s", timeout=200)
-    _wait(
+    cluster.wait_rollout(namespace, "burner", timeout=180)
+    wait_until(
         "the HPA to read the CPU utilization of its one replica",
         180,
         lambda: _utilization(cluster, namespace),
@@ -264,41 +271,24 @@ def test_an_hpa_scales_a_cpu_burning_deployment_out_under_load_and_back_in(clust
     )
     assert _replicas(cluster, namespace) == 1
 
-    # bounded load: at most 4 concurrent clients, 4000 requests and 240 s in total
-    stop = threading.Event()
-    sent = {"ok": 0, "failed": 0}
-    budget = threading.Semaphore(4000)
-    deadline = time.monotonic() + 240
-
-    def client() -> None:
-        with requests.Session() as session:
-            while not stop.is_set() and time.monotonic() < deadline and budget.acquire(blocking=False):
-                try:
-                    r = session.get(
-                        cluster.url("/cgi-bin/burn"),
-                        headers={"Host": host_of("burner", namespace)},
-                        timeout=10,
-                    )
-                    sent["ok" if r.status_code == 200 else "failed"] += 1
-                except requests.RequestException:
-                    sent["failed"] += 1
-
-    threads = [threading.Thread(target=client, daemon=True) for _ in range(4)]
-    started = time.monotonic()
-    for t in threads:
-        t.start()
-    try:
-        peak = _wait(
+    # bounded load: 4 clients, at most 4000 requests and 240 s in total (the CPU limit paces them)
+    burn = Load(
+        http_session,
+        cluster.url("/cgi-bin/burn"),
+        rps=100,
+        max_requests=4000,
+        max_seconds=240,
+        headers={"Host": host_of("burner", namespace)},
+    )
+    with burn:
+        peak = wait_until(
             "the HPA to scale out", 230, lambda: (n := _replicas(cluster, namespace)) >= 2 and n, interval=5
         )
-        scaled_out = time.monotonic() - started
-    finally:
-        stop.set()
-        for t in threads:
-            t.join(timeout=15)
-    assert sent["ok"] > 0, sent
-    print(f"HPA scaled out to {peak} replicas after {scaled_out:.0f} s of load ({sent})")
+        scaled_out = burn.elapsed
+    result = burn.stop()
+    assert result.ok > 0, result.summary()
+    print(f"HPA scaled out to {peak} replicas after {scaled_out:.0f} s of load ({result.summary()})")
 
     stopped = time.monotonic()
-    _wait("the HPA to scale back in", 240, lambda: _replicas(cluster, namespace) == 1, interval=5)
+    wait_until("the HPA to scale back in", 240, lambda: _replicas(cluster, namespace) == 1, interval=5)
     print(f"HPA scaled back in to 1 replica {time.monotonic() - stopped:.0f} s after the load stopped")

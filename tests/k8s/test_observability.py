@@ -4,7 +4,6 @@ real condition."""
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from datetime import UTC, datetime
@@ -13,16 +12,16 @@ from pathlib import Path
 import pytest
 import yaml
 
+from fixtures.k8s_app import NAMESPACE
+from fixtures.prometheus import NAMESPACE as MONITORING_NS
 from fixtures.prometheus import counter_growth
 from monitoring import runbook
 from monitoring.grafana.panels import load, panels, runtimes, substitute
+from suite.project import ROOT
 from tests.api_session import log_in_new_user
-from tests.repo import ROOT
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow]
 
-NAMESPACE = "laravel"
-MONITORING_NS = "monitoring"
 MONITORING = ROOT / "monitoring"
 DASHBOARDS = MONITORING / "grafana" / "dashboards"
 # what Grafana would send for the dashboards' variables on this cluster
@@ -139,7 +138,7 @@ def test_prometheus_has_scraped_the_app_request_queue_db_and_cache_series(
     scraped_app, prometheus, variant, record_metric
 ):
     # the request series of the pods serving now, not stale ones an earlier run left
-    serving = "|".join(p["metadata"]["name"] for p in scraped_app.pods("web"))
+    serving = "|".join(p.metadata.name for p in scraped_app.pods("web"))
     expected = [
         f'app_info{{namespace="{NAMESPACE}", runtime="{variant}", pod=~"{serving}"}}',
         f'http_request_duration_seconds_bucket{{namespace="{NAMESPACE}", route="api/ping", pod=~"{serving}"}}',
@@ -172,7 +171,7 @@ def test_prometheus_has_every_runtime_specific_series_of_the_poc(scraped_app, pr
             "scripts/metrics-snapshot.sh where its image exists",
             pytrace=False,
         )
-    pods = {p["metadata"]["name"] for p in scraped_app.pods("web")}
+    pods = {p.metadata.name for p in scraped_app.pods("web")}
     missing = {}
     for name in names:
         seen = {s["metric"]["pod"] for s in prometheus.query(f'{name}{{namespace="{NAMESPACE}"}}')}
@@ -250,14 +249,14 @@ def test_prometheus_loaded_every_rule_of_the_repository_and_evaluates_it_without
 
 @pytest.mark.criterion("metrics-collected")
 def test_prometheus_scrapes_itself_and_every_kubelet_endpoint_it_is_configured_for(prometheus, cluster):
-    nodes = json.loads(cluster.kubectl("get", "nodes", "-o", "json"))["items"]
+    nodes = [n.metadata.name for n in cluster.core.list_node().items]
     deadline = time.monotonic() + 90
     while True:
         targets = prometheus.targets()
         up = {(t["labels"]["job"], t["labels"].get("node")) for t in targets if t["health"] == "up"}
         wanted = {("prometheus", None)} | {
-            (job, n["metadata"]["name"])
-            for n in nodes
+            (job, node)
+            for node in nodes
             for job in ("kubelet-cadvisor", "kubelet-resource", "kubelet-probes")
         }
         if wanted <= up or time.monotonic() > deadline:
@@ -280,7 +279,7 @@ def test_prometheus_scrapes_itself_and_every_kubelet_endpoint_it_is_configured_f
 
 @pytest.mark.criterion("metrics-collected")
 def test_prometheus_scrapes_every_ready_web_pod(ready_app, prometheus):
-    web_pods = {p["metadata"]["name"] for p in ready_app.pods("web")}
+    web_pods = {p.metadata.name for p in ready_app.pods("web")}
     deadline = time.monotonic() + 90
     while True:
         scraped = {
@@ -304,9 +303,8 @@ def test_a_crash_looping_container_drives_kube_container_restarting_to_firing(
     # a fresh name per run: an alert left firing by an earlier run must not count
     name = f"crashing-container-{uuid.uuid4().hex[:6]}"
     manifest["metadata"]["name"] = name
-    text = yaml.safe_dump(manifest)
     started = time.time()
-    cluster.apply(text)
+    cluster.core.create_namespaced_pod(MONITORING_NS, manifest)
     try:
         deadline = time.monotonic() + 300
         firing = []
@@ -321,8 +319,9 @@ def test_a_crash_looping_container_drives_kube_container_restarting_to_firing(
             if firing:
                 break
             time.sleep(10)
-        pod = json.loads(cluster.kubectl("-n", MONITORING_NS, "get", "pod", name, "-o", "json"))
-        restarts = pod["status"]["containerStatuses"][0]["restartCount"]
+        restarts = (
+            cluster.core.read_namespaced_pod(name, MONITORING_NS).status.container_statuses[0].restart_count
+        )
         assert restarts >= 1, "the container never restarted"
         assert firing, f"KubeContainerRestarting did not fire within 300 s ({restarts} restarts)"
         alert = firing[0]
@@ -332,14 +331,4 @@ def test_a_crash_looping_container_drives_kube_container_restarting_to_firing(
         assert alert["annotations"]["runbook_url"] == runbook.url("KubeContainerRestarting")
         record_metric("alerting", "crash_to_firing_seconds", time.time() - started, "s")
     finally:
-        cluster.kubectl(
-            "-n",
-            MONITORING_NS,
-            "delete",
-            "pod",
-            name,
-            "--ignore-not-found",
-            "--wait=false",
-            check=False,
-            timeout=60,
-        )
+        cluster.core.delete_namespaced_pod(name, MONITORING_NS)
