@@ -202,7 +202,7 @@ def test_every_dashboard_query_runs_against_the_cluster_prometheus(
                 if error:
                     errors.append(f"{path.name} / {panel['title']} / {target['refId']}: {error}")
                 has_data = has_data or bool(result)
-            # a panel of the other runtime, or of both at once (k8s/comparison), has no data here
+            # a panel of the other runtime, or of both at once (k8s/overlays/comparison), has no data here
             applies = dashboard_applies and runtimes(panel) <= {variant}
             if has_data:
                 proven += 1
