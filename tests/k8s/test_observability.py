@@ -113,13 +113,16 @@ def wait_for_fresh_scrapes(prometheus, timeout: float = 90) -> None:
 
 
 @pytest.fixture
-def scraped_app(ready_app, prometheus):
+def scraped_app(ready_app, prometheus, traffic_pods):
     """The app after bounded traffic, once Prometheus has scraped that traffic: the api/ping
     counters of the pods serving now (read after a fresh scrape, before the traffic) must grow by
-    the requests sent. Never an absolute sum: on a reused cluster it still counts replaced pods,
-    and every new pod's counter starts from 0."""
+    the requests sent, and every target has been scraped again after the traffic ended (the last
+    requests, a 404 among them, come after the pings). Never an absolute sum: on a reused cluster
+    it still counts replaced pods, and every new pod's counter starts from 0. `traffic_pods`
+    gets the web pods that were Ready when the traffic was sent."""
     wait_for_fresh_scrapes(prometheus)
     before = _ping_counts(prometheus)
+    traffic_pods.update(p.metadata.name for p in ready_app.pods("web"))
     drive_traffic(ready_app)
     deadline = time.monotonic() + 120
     while (seen := counter_growth(before, after := _ping_counts(prometheus))) < TRAFFIC_REQUESTS:
@@ -130,25 +133,33 @@ def scraped_app(ready_app, prometheus):
                 pytrace=False,
             )
         time.sleep(5)
+    wait_for_fresh_scrapes(prometheus)
     return ready_app
+
+
+@pytest.fixture
+def traffic_pods() -> set[str]:
+    return set()
 
 
 @pytest.mark.criterion("metrics-collected", "custom-prometheus-metrics", "php-laravel-metrics")
 def test_prometheus_has_scraped_the_app_request_queue_db_and_cache_series(
-    scraped_app, prometheus, variant, record_metric
+    scraped_app, prometheus, variant, record_metric, traffic_pods
 ):
-    # the request series of the pods serving now, not stale ones an earlier run left
-    serving = "|".join(p.metadata.name for p in scraped_app.pods("web"))
+    # the request series of the pods that served this traffic, not stale ones an earlier run left;
+    # last_over_time: a pod the HPA has removed since (it scales back down after the HPA tests)
+    # keeps its last samples, while an instant query drops a vanished target's series
+    served = "|".join(sorted(traffic_pods))
     expected = [
-        f'app_info{{namespace="{NAMESPACE}", runtime="{variant}", pod=~"{serving}"}}',
-        f'http_request_duration_seconds_bucket{{namespace="{NAMESPACE}", route="api/ping", pod=~"{serving}"}}',
-        f'http_requests_total{{namespace="{NAMESPACE}", status="404", pod=~"{serving}"}}',
+        f'app_info{{namespace="{NAMESPACE}", runtime="{variant}", pod=~"{served}"}}',
+        f'http_request_duration_seconds_bucket{{namespace="{NAMESPACE}", route="api/ping", pod=~"{served}"}}',
+        f'http_requests_total{{namespace="{NAMESPACE}", status="404", pod=~"{served}"}}',
         f'laravel_db_query_duration_seconds_bucket{{namespace="{NAMESPACE}"}}',
         f'laravel_cache_hits_total{{namespace="{NAMESPACE}"}}',
         f'laravel_cache_misses_total{{namespace="{NAMESPACE}"}}',
         f'laravel_queue_size{{namespace="{NAMESPACE}"}}',
     ]
-    empty = [e for e in expected if not prometheus.query(e)]
+    empty = [e for e in expected if not prometheus.query(f"last_over_time({e}[10m])")]
     assert not empty, f"no series in Prometheus for: {empty}"
     processed = prometheus.wait_for(
         f'laravel_queue_jobs_processed_total{{namespace="{NAMESPACE}"}}', bool, timeout=120
