@@ -67,10 +67,13 @@ def test_an_unknown_criterion_id_fails_collection(tmp_path):
     assert "no-such-criterion" in proc.stdout + proc.stderr
 
 
+EVERY_TIER = "static or app or container or k8s"  # the samples mark the tier their row needs
+
+
 def _run(tmp_path, test_file, *extra) -> Path:
     """The suite's plugins over one test file; returns the acceptance.json it wrote."""
     proc = suite_pytest(
-        "-p", "conftest", "--reports-dir", str(tmp_path / "r"), "-m", "static", *extra, str(test_file)
+        "-p", "conftest", "--reports-dir", str(tmp_path / "r"), "-m", EVERY_TIER, *extra, str(test_file)
     )
     assert proc.returncode in (0, 1), proc.stdout + proc.stderr
     return tmp_path / "r" / "acceptance.json"
@@ -87,7 +90,7 @@ def test_the_report_merges_the_tiers_run_one_after_another_and_fresh_report_star
         """
         import pytest
 
-        @pytest.mark.static
+        @pytest.mark.app
         @pytest.mark.criterion("api-crud")
         def test_passes():
             pass
@@ -149,7 +152,7 @@ def test_a_criterion_of_both_runtimes_is_partial_when_one_runtime_was_skipped(tm
         """
         import pytest
 
-        @pytest.mark.static
+        @pytest.mark.container
         @pytest.mark.criterion("graceful-shutdown", "opcache-config")
         def test_stop(variant):
             if variant == "swoole":
@@ -170,7 +173,7 @@ def test_a_criterion_of_both_runtimes_is_partial_when_one_runtime_was_skipped(tm
         def test_applies_online():
             pytest.skip("needs an online registry")
 
-        @pytest.mark.static
+        @pytest.mark.k8s
         @pytest.mark.criterion("pdb")
         def test_live_half(variant):
             pass
@@ -211,19 +214,19 @@ def test_a_metric_row_compares_the_worst_measurement_with_its_target(tmp_path):
         """
         import pytest
 
-        @pytest.mark.static
+        @pytest.mark.k8s
         @pytest.mark.criterion("perf-fpm-p95")
         def test_fast(record_metric):
             record_metric("perf-fpm-p95", "p95 round 1", 46.7, "ms")
             record_metric("perf-fpm-p95", "p95 round 2", 52.0, "ms")
             record_metric("perf-fpm-p95", "rps per CPU", 601, "rps")
 
-        @pytest.mark.static
+        @pytest.mark.k8s
         @pytest.mark.criterion("rollback-time")
         def test_slow(record_metric, variant):
             record_metric("rollback-time", "rollback", 75.0 if variant == "swoole" else 4.5, "s")
 
-        @pytest.mark.static
+        @pytest.mark.k8s
         @pytest.mark.criterion("deploy-time")
         def test_unmeasured(variant):
             pass
@@ -246,6 +249,70 @@ def test_a_metric_row_compares_the_worst_measurement_with_its_target(tmp_path):
     deploy = report["deploy-time"]
     assert deploy["status"] == "FAIL"
     assert "no value in s was measured" in deploy["columns"]["fpm"]["note"]
+
+
+def test_a_row_is_at_most_partial_when_only_checks_of_a_cheaper_tier_ran(tmp_path):
+    """A k8s row whose k8s tests are stale (another commit) or were not run is not proven by the
+    manifest rules that ran: each runtime reads PARTIAL with the reason, never PASS."""
+    rules = tmp_path / "test_rules.py"
+    _sample(
+        rules,
+        """
+        import pytest
+
+        @pytest.mark.static
+        @pytest.mark.criterion("k8s-app-running")
+        @pytest.mark.parametrize("overlay", ["fpm", "swoole"])
+        def test_labels(overlay):
+            pass
+
+        @pytest.mark.static
+        @pytest.mark.criterion("perf-fpm-p95")
+        def test_benchmark_in_a_cheaper_tier(record_metric):
+            record_metric("perf-fpm-p95", "p95", 80.0, "ms")
+
+        @pytest.mark.static
+        @pytest.mark.criterion("hpa-reaction")
+        def test_reaction_in_a_cheaper_tier(record_metric, variant):
+            record_metric("hpa-reaction", "decision", 45.0, "s")
+        """,
+    )
+    live = tmp_path / "test_live.py"
+    _sample(
+        live,
+        """
+        import pytest
+
+        @pytest.mark.k8s
+        @pytest.mark.criterion("k8s-app-running")
+        def test_running(variant):
+            pass
+        """,
+    )
+    both = _run_suite(tmp_path, live, "--variant", "both", "--fresh-report")
+    assert both["k8s-app-running"]["status"] == "PASS", both["k8s-app-running"]
+    # the live evidence is from an older commit; only the manifest rules run now
+    js = tmp_path / "r" / "acceptance.json"
+    data = json.loads(js.read_text())
+    for c in data["criteria"]:
+        for t in c["tests"]:
+            t["commit"] = "0123456789ab"
+    js.write_text(json.dumps(data))
+    rows = _run_suite(tmp_path, rules, "--variant", "both")
+    running = rows["k8s-app-running"]
+    assert running["status"] == "PARTIAL", running
+    assert running["columns"]["fpm"] == {
+        "status": "PARTIAL",
+        "note": "only static checks ran; no k8s test ran for fpm on this commit",
+    }
+    assert running["columns"]["swoole"]["status"] == "PARTIAL"
+    assert "2 stale result(s)" in running["note"]
+    # a metric met in a cheaper tier keeps its number but is not PASS; a missed one still fails
+    perf = rows["perf-fpm-p95"]
+    assert perf["status"] == "PARTIAL", perf
+    assert perf["columns"]["fpm"]["note"].startswith("80 ms < 100 ms; only static checks ran")
+    assert rows["hpa-reaction"]["status"] == "FAIL"
+    assert rows["hpa-reaction"]["columns"]["fpm"]["note"] == "45 s >= 30 s (target missed)"
 
 
 def test_merged_evidence_records_its_commit_and_tier_and_ages_out(tmp_path):
