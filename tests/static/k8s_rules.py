@@ -256,7 +256,9 @@ def rule_pdb(docs: Docs) -> list[str]:
 
 
 def rule_hpa(docs: Docs) -> list[str]:
-    """Web Deployments scale with an autoscaling/v2 HPA on CPU and memory; scale-out is immediate, scale-in calm."""
+    """Web Deployments scale with an autoscaling/v2 HPA on CPU, and on memory where the runtime's pool
+    follows load (FPM's dynamic pool) but not where it is fixed (Octane's OCTANE_WORKERS: its memory
+    stays high at idle, so a memory target blocks scale-in); scale-out is immediate, scale-in calm."""
     bad = []
     hpas = hpas_by_target(docs)
     for dep in web_deployments(docs):
@@ -267,7 +269,17 @@ def rule_hpa(docs: Docs) -> list[str]:
         if hpa["apiVersion"] != "autoscaling/v2":
             bad.append(f"{ref(hpa)}: not autoscaling/v2")
         resources = {m["resource"]["name"] for m in hpa["spec"].get("metrics", []) if m["type"] == "Resource"}
-        if resources != {"cpu", "memory"}:
+        fixed_pool = any(
+            env["name"] == "OCTANE_WORKERS"
+            for c in containers(dep["spec"]["template"]["spec"])
+            for env in c.get("env") or []
+        )
+        if fixed_pool and resources != {"cpu"}:
+            bad.append(
+                f"{ref(hpa)}: scales on {sorted(resources)} although {ref(dep)} runs a fixed worker pool"
+                " (OCTANE_WORKERS): its memory does not follow load and the HPA never scales in; want cpu only"
+            )
+        elif not fixed_pool and resources != {"cpu", "memory"}:
             bad.append(f"{ref(hpa)}: scales on {sorted(resources)}, want cpu and memory")
         behavior = hpa["spec"].get("behavior") or {}
         if (behavior.get("scaleUp") or {}).get("stabilizationWindowSeconds", 0) != 0:
@@ -489,7 +501,9 @@ RULES: dict[str, RuleSpec] = {
     ),
     "secrets": RuleSpec(rule_secrets, ("secrets",), "inline-secret.yaml", ("inline value",)),
     "pdb": RuleSpec(rule_pdb, ("pdb",), "pdb-blocks-drain.yaml", ("minAvailable",)),
-    "hpa": RuleSpec(rule_hpa, ("hpa-scale-out",), "hpa-cpu-only.yaml", ("want cpu and memory",)),
+    "hpa": RuleSpec(
+        rule_hpa, ("hpa-scale-out",), "hpa-cpu-only.yaml", ("want cpu and memory", "never scales in")
+    ),
     "hpa-bounds": RuleSpec(
         rule_hpa_bounds,
         ("hpa-scale-out",),
