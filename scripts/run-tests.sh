@@ -14,7 +14,8 @@ main() {
   cd "$REPO_ROOT"
   export TESTCONTAINERS_RYUK_DISABLED="${TESTCONTAINERS_RYUK_DISABLED:-true}"
   local rc=0
-  "$pytest" -m "$expr" "$@" || rc=$?
+  # the slowest tests at the end of every tier: where a run's time goes (issue: warm verify time)
+  "$pytest" -m "$expr" --durations=20 --durations-min=5 "$@" || rc=$?
   if [ "$rc" -eq 5 ]; then
     die "pytest collected no test for -m '$expr'"
   fi
