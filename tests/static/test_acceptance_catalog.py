@@ -275,6 +275,16 @@ def test_a_row_is_at_most_partial_when_only_checks_of_a_cheaper_tier_ran(tmp_pat
         @pytest.mark.criterion("hpa-reaction")
         def test_reaction_in_a_cheaper_tier(record_metric, variant):
             record_metric("hpa-reaction", "decision", 45.0, "s")
+
+        @pytest.mark.static
+        @pytest.mark.criterion("alpine-images")
+        def test_recipe(variant):
+            pass
+
+        @pytest.mark.container
+        @pytest.mark.criterion("alpine-images")
+        def test_image_size(variant):
+            pytest.skip("no alpine image offline")
         """,
     )
     live = tmp_path / "test_live.py"
@@ -313,6 +323,10 @@ def test_a_row_is_at_most_partial_when_only_checks_of_a_cheaper_tier_ran(tmp_pat
     assert perf["columns"]["fpm"]["note"].startswith("80 ms < 100 ms; only static checks ran")
     assert rows["hpa-reaction"]["status"] == "FAIL"
     assert rows["hpa-reaction"]["columns"]["fpm"]["note"] == "45 s >= 30 s (target missed)"
+    # the row's own tier skipped, its static recipe checks passed: SKIP with the reason, not PARTIAL
+    alpine = rows["alpine-images"]
+    assert alpine["status"] == "SKIP", alpine
+    assert alpine["columns"]["fpm"] == {"status": "SKIP", "note": "no alpine image offline"}
 
 
 def test_merged_evidence_records_its_commit_and_tier_and_ages_out(tmp_path):

@@ -58,6 +58,7 @@ def test_the_flux_kustomization_reconciles_an_overlay_from_the_declared_git_sour
         assert_overlay_builds(k["spec"]["path"])
 
 
+@pytest.mark.criterion("gitops")  # its negative: the check can fail
 def test_an_application_pointing_at_a_missing_path_is_rejected(tmp_path: Path):
     with pytest.raises(AssertionError, match="not a kustomization"):
         assert_overlay_builds("k8s/no-such-overlay")

@@ -119,6 +119,7 @@ def test_the_online_and_offline_recipes_of_every_debian_image_differ_only_in_the
     )
 
 
+@pytest.mark.criterion("dockerfile-multistage", "ci-build")  # its negative: the check can fail
 def test_the_recipe_comparison_rejects_an_online_image_built_from_another_dockerfile():
     offline = parse_plan((BAD / "plan-offline.txt").read_text())
     online = parse_plan((BAD / "plan-online-other-recipe.txt").read_text())
@@ -162,6 +163,7 @@ def test_the_online_base_is_pinned_and_is_the_default_of_every_debian_dockerfile
     assert base_default_problems(debian_dockerfiles(), COMPOSE, online_base()) == []
 
 
+@pytest.mark.criterion("dockerfile-multistage", "ci-build")  # its negative: the check can fail
 def test_the_base_checks_reject_a_floating_base_and_a_dockerfile_on_another_default():
     assert online_base_problems("debian:trixie-slim") != []
     problems = base_default_problems(
@@ -226,6 +228,7 @@ def test_every_image_the_manifests_and_compose_use_is_built_by_a_target_of_build
     assert unbuilt_images(used, built_tags()) == []
 
 
+@pytest.mark.criterion("ci-build", "cd-deploy")  # its negative: the check can fail
 def test_the_image_coverage_rejects_a_compose_service_on_an_image_nothing_builds():
     used = {
         _expand(s["image"]): f"sample {n}" for n, s in compose_services(BAD / "docker-compose.yml").items()
@@ -267,6 +270,7 @@ def test_compose_builds_every_image_it_uses_with_the_recipe_of_build_images():
     assert {t for t in plan if not t.split("/")[-1].startswith(("php-test:", "php-test-swoole:"))} <= covered
 
 
+@pytest.mark.criterion("ci-build")  # its negative: the check can fail
 def test_the_compose_recipe_check_rejects_the_alpine_dockerfile_and_a_missing_build_section():
     problems = compose_build_problems(BAD / "docker-compose.yml", build_plan("online"))
     assert any(p.startswith("fpm: builds ('Dockerfile.fpm', 'fpm', None)") for p in problems), problems
@@ -333,6 +337,7 @@ def test_every_script_an_alpine_stage_copies_is_posix_sh():
     assert posix_sh_problems(scripts) == []
 
 
+@pytest.mark.criterion("alpine-images")  # its negative: the check can fail
 def test_the_posix_sh_check_rejects_a_bash_script_copied_into_an_alpine_stage():
     scripts = alpine_stage_scripts(BAD / "Dockerfile.alpine-bash")
     assert [s.name for s in scripts] == ["bash-entrypoint.sh"]
@@ -403,6 +408,7 @@ def test_composer_requires_every_vendor_namespace_the_app_uses():
     assert composer_coverage_problems(APP / "src", json.loads(COMPOSER_JSON.read_text())) == []
 
 
+@pytest.mark.criterion("ci-build")  # its negative: the check can fail
 def test_the_composer_coverage_rejects_a_missing_symfony_requirement_and_an_unknown_namespace():
     composer = json.loads(COMPOSER_JSON.read_text())
     del composer["require"]["symfony/http-foundation"]
@@ -430,6 +436,7 @@ def test_every_direct_composer_dependency_is_pinned_to_an_exact_version():
     assert pin_problems(json.loads(COMPOSER_JSON.read_text())) == []
 
 
+@pytest.mark.criterion("ci-build")  # its negative: the check can fail
 def test_the_pin_check_rejects_a_caret_range():
     assert pin_problems({"require": {"laravel/framework": "^10.48", "ext-redis": "*"}}) == [
         "require.laravel/framework: '^10.48' is not an exact version"
@@ -473,6 +480,7 @@ def test_composer_validate_strict_accepts_composer_json():
     assert composer_validate(COMPOSER_JSON) == []
 
 
+@pytest.mark.criterion("ci-build")  # its negative: the check can fail
 def test_composer_validate_strict_rejects_a_composer_json_without_a_license_and_with_an_unbound_requirement(
     tmp_path,
 ):
@@ -483,6 +491,7 @@ def test_composer_validate_strict_rejects_a_composer_json_without_a_license_and_
     assert any("require.laravel/framework : unbound version constraints" in p for p in problems), problems
 
 
+@pytest.mark.criterion("ci-build")  # its negative: the check can fail
 def test_the_composer_coverage_rejects_octane_only_suggested():
     """Issue #11 item 4: Octane only under `suggest` left the online Swoole image without octane:start."""
     composer = json.loads(COMPOSER_JSON.read_text())
@@ -524,6 +533,7 @@ def test_the_alpine_recipe_installs_with_composer_ignoring_the_platform_and_chec
     assert composer_platform_problems(APP / "Dockerfile.fpm", "fpm") == []
 
 
+@pytest.mark.criterion("alpine-images", "dockerfile-multistage")  # its negative: the check can fail
 def test_the_composer_platform_check_rejects_a_plain_install_and_a_final_stage_without_the_check(tmp_path):
     broken = tmp_path / "Dockerfile"
     broken.write_text(

@@ -257,5 +257,6 @@ def test_ruff_rejects_broken_python():
     _assert_rejected(checkers.ruff([SAMPLES / "bad_python.py"]), "F401", "F821")
 
 
+@pytest.mark.criterion("ci-unit-tests")  # every linter above walks this file list
 def test_repository_walk_sees_the_suite():
     assert "conftest.py" in rel(repo_files())

@@ -205,6 +205,7 @@ def test_the_panel_walker_reaches_the_panels_of_collapsed_rows_and_substitutes_g
 
 
 # === the broken samples: each checker must reject them ===========================================
+@pytest.mark.criterion("alerting")  # its negative: the check can fail
 def test_alert_metadata_check_rejects_alerts_without_annotations_or_runbook_section():
     problems = check_alert_metadata(rule_files(BAD / "alerts"), BAD / "runbook.md", SAMPLE_BASE)
     text = "\n".join(problems)
@@ -218,6 +219,7 @@ def test_alert_metadata_check_rejects_alerts_without_annotations_or_runbook_sect
     assert not any(p.startswith("bad-alerts.yml: Complete:") for p in problems), problems
 
 
+@pytest.mark.criterion("alerting")  # its negative: the check can fail
 def test_runbook_links_written_by_hand_are_rewritten_from_the_base_url_and_then_pass(tmp_path):
     shutil.copytree(BAD / "alerts", tmp_path / "alerts")
     assert runbook.main(["--check"], root=tmp_path) == 1  # relative and foreign links differ
@@ -232,6 +234,7 @@ def test_runbook_links_written_by_hand_are_rewritten_from_the_base_url_and_then_
     ]
 
 
+@pytest.mark.criterion("grafana-comparison-dashboard")  # its negative: the check can fail
 def test_the_generator_check_fails_when_a_committed_dashboard_differs(tmp_path):
     for name in generate_dashboards.DASHBOARDS:
         shutil.copy(DASHBOARD_DIR / name, tmp_path / name)
@@ -241,6 +244,7 @@ def test_the_generator_check_fails_when_a_committed_dashboard_differs(tmp_path):
     assert generate_dashboards.main(["--check"], out=tmp_path) == 1
 
 
+@pytest.mark.criterion("alerting")  # its negative: the check can fail
 def test_for_coverage_check_rejects_a_gap_a_missing_side_and_an_alert_without_for():
     root = BAD / "for-coverage"
     text = "\n".join(check_for_coverage(rule_files(root), rule_tests(root)))
@@ -249,6 +253,7 @@ def test_for_coverage_check_rejects_a_gap_a_missing_side_and_an_alert_without_fo
     assert "NoFor has no `for:`" in text
 
 
+@pytest.mark.criterion("alerting")  # its negative: the check can fail
 def test_mutation_check_rejects_a_not_yet_case_taken_before_the_condition_holds():
     root = BAD / "for-too-early"
     files = rule_files(root)
@@ -259,11 +264,13 @@ def test_mutation_check_rejects_a_not_yet_case_taken_before_the_condition_holds(
     ), problems
 
 
+@pytest.mark.criterion("alerting", "grafana-comparison-dashboard")  # its negative: the check can fail
 def test_promql_check_rejects_a_dashboard_with_a_broken_query():
     problems = check_promql(dashboard_queries(BAD / "dashboards" / "broken-dashboard.json"))
     assert any("panel 'Unclosed'" in p for p in problems), problems
 
 
+@pytest.mark.criterion("alerting", "grafana-comparison-dashboard")  # its negative: the check can fail
 def test_exported_names_check_rejects_a_metric_the_app_does_not_export():
     queries = dashboard_queries(BAD / "dashboards" / "broken-dashboard.json")
     problems = check_names_exported(queries, set(), BAD / "exported-metrics.txt")
@@ -271,6 +278,7 @@ def test_exported_names_check_rejects_a_metric_the_app_does_not_export():
     assert not any(p.startswith("http_requests_total") for p in problems), problems
 
 
+@pytest.mark.criterion("alerting", "grafana-comparison-dashboard")  # its negative: the check can fail
 def test_job_keep_check_rejects_series_the_scrape_config_drops():
     queries = rule_queries(rule_files(BAD / "dropped-series"))
     text = "\n".join(check_jobs_keep_names(queries, PROMETHEUS_CONFIG))
@@ -278,6 +286,7 @@ def test_job_keep_check_rejects_series_the_scrape_config_drops():
     assert "job 'kubelet-nope' is not a scrape job" in text
 
 
+@pytest.mark.criterion("grafana-comparison-dashboard")  # its negative: the check can fail
 def test_dashboard_conventions_check_rejects_a_hard_coded_datasource_and_a_missing_uid():
     text = "\n".join(check_dashboard_conventions(dashboards(BAD / "dashboards")))
     assert "broken-dashboard.json: no stable uid" in text
@@ -285,6 +294,7 @@ def test_dashboard_conventions_check_rejects_a_hard_coded_datasource_and_a_missi
     assert "uses undefined $cluster" in text
 
 
+@pytest.mark.criterion("grafana-comparison-dashboard")  # its negative: the check can fail
 def test_comparison_panels_check_rejects_a_dashboard_without_latency_percentiles():
     problems = check_comparison_panels(BAD / "dashboards" / "broken-dashboard.json")
     assert (
@@ -293,6 +303,7 @@ def test_comparison_panels_check_rejects_a_dashboard_without_latency_percentiles
     )
 
 
+@pytest.mark.criterion("grafana-comparison-dashboard")  # its negative: the check can fail
 def test_provisioning_check_rejects_a_wrong_datasource_and_a_provider_without_path():
     bad = BAD / "provisioning"
     text = "\n".join(check_provisioning(bad, bad, PROMETHEUS_SERVICE))
