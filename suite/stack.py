@@ -22,6 +22,7 @@ stack's web instances started by the fixtures carry their own suffix instead of 
 from __future__ import annotations
 
 import argparse
+import functools
 import secrets
 import sys
 import uuid
@@ -78,6 +79,16 @@ def app_env(redis, database) -> dict[str, str]:
     from fixtures.manifests import deployed_env  # kustomize renders the overlay
 
     return deployed_env("fpm") | services_env(redis, database) | {"SESSION_SECURE_COOKIE": "false"}
+
+
+@functools.cache
+def runtime_env(variant: str) -> dict[str, str]:
+    """What the variant's overlay gives its app container beyond the fpm overlay's environment (the
+    Swoole overlay's OCTANE_* settings), so the container tier runs each runtime as it is deployed."""
+    from fixtures.manifests import deployed_env
+
+    base = deployed_env("fpm")
+    return {k: v for k, v in deployed_env(variant).items() if base.get(k) != v}
 
 
 @dataclass
@@ -182,6 +193,8 @@ class Stack:
             )
             web = WebApp(variant, port, {"fpm": fpm, "nginx": nginx})
         elif variant == "swoole":
+            # the overlay's Octane settings, under what the caller set (a test's own worker count)
+            env = runtime_env("swoole") | env
             swoole = self.start("swoole", f"swoole-{suffix}", env, role="swoole", publish=publish, **limits)
             web = WebApp(variant, port, {"swoole": swoole})
         else:

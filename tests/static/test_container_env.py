@@ -13,7 +13,7 @@ import pytest
 
 from fixtures import manifests
 from fixtures.manifests import OVERLAYS
-from suite.stack import app_env
+from suite.stack import app_env, runtime_env
 from tests.static.k8s_rules import rule_redis_drivers
 
 pytestmark = [pytest.mark.static, pytest.mark.criterion("config-env", "configmaps")]
@@ -61,6 +61,15 @@ def test_the_container_tier_environment_is_the_fpm_overlays_rendered_one_but_for
         "redis-under-test",
         "false",
     )
+
+
+def test_the_swoole_containers_get_the_octane_settings_of_the_swoole_overlay():
+    swoole = manifests.deployed_env("swoole")
+    octane = runtime_env("swoole")
+    assert octane, "the swoole overlay sets nothing of its own: the Octane settings are missing"
+    assert {k for k in swoole if k.startswith("OCTANE_")} <= set(octane)
+    assert all(swoole[k] == v for k, v in octane.items())
+    assert runtime_env("fpm") == {}
 
 
 def test_a_wrong_value_in_the_configmap_reaches_the_container_environment(tmp_path):
