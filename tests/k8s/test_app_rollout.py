@@ -53,25 +53,32 @@ def test_rolling_updates_under_load_fail_no_request(ready_app, record_metric):
     log_level = "notice" if data_before.get("LOG_LEVEL") != "notice" else "warning"
 
     ping = ready_app.url("/api/ping")
-    with Load(ready_app.http, ping, rps=RPS, max_requests=MAX_REQUESTS, max_seconds=MAX_SECONDS) as load:
-        # 1. new image tag
-        image_rollout = _deploy(ready_app, new_version)
-        assert ready_app.web_template_version() == new_version
-        job = ready_app.read("job", MIGRATIONS)
-        replica_sets = ready_app.apps.list_namespaced_replica_set(
-            NAMESPACE, label_selector="app.kubernetes.io/component=web"
-        ).items
-        newest = max(replica_sets, key=lambda rs: rs.metadata.creation_timestamp)
+    restored = False
+    try:
+        with Load(ready_app.http, ping, rps=RPS, max_requests=MAX_REQUESTS, max_seconds=MAX_SECONDS) as load:
+            # 1. new image tag
+            image_rollout = _deploy(ready_app, new_version)
+            assert ready_app.web_template_version() == new_version
+            job = ready_app.read("job", MIGRATIONS)
+            replica_sets = ready_app.apps.list_namespaced_replica_set(
+                NAMESPACE, label_selector="app.kubernetes.io/component=web"
+            ).items
+            newest = max(replica_sets, key=lambda rs: rs.metadata.creation_timestamp)
 
-        # 2. ConfigMap change only (same image): a new content-hash name rolls the pods
-        config_rollout = _deploy(ready_app, new_version, LKS_CONFIG=f"LOG_LEVEL={log_level}")
-        config_after, data_after = _config_of(ready_app)
-        pods_after_config = [p.metadata.name for p in ready_app.wait_web_ready()]
-        env_after_config = _process_env(ready_app, pods_after_config[0])
+            # 2. ConfigMap change only (same image): a new content-hash name rolls the pods
+            config_rollout = _deploy(ready_app, new_version, LKS_CONFIG=f"LOG_LEVEL={log_level}")
+            config_after, data_after = _config_of(ready_app)
+            pods_after_config = [p.metadata.name for p in ready_app.wait_web_ready()]
+            env_after_config = _process_env(ready_app, pods_after_config[0])
 
-        # 3. back to the original version and config
-        restore_rollout = _deploy(ready_app, VERSION)
-        during = load.elapsed
+            # 3. back to the original version and config
+            restore_rollout = _deploy(ready_app, VERSION)
+            restored = True
+            during = load.elapsed
+    finally:
+        if not restored:
+            # a step failed: back to the original version and config, the state the next test expects
+            ready_app.deploy(VERSION)
     result = load.stop()
     print(f"load during three rollouts ({during:.0f}s): {result.summary()}")
     print(json.dumps({"image": image_rollout, "config": config_rollout, "restore": restore_rollout}))
