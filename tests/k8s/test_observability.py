@@ -81,6 +81,7 @@ def drive_traffic(app) -> None:
 
 
 PING = f'http_requests_total{{namespace="{NAMESPACE}", route="api/ping"}}'
+REPORT_JOBS = f'laravel_queue_jobs_processed_total{{namespace="{NAMESPACE}", exported_job="App\\\\Jobs\\\\GenerateReport"}}'
 
 
 def _scrapes(prometheus) -> dict[str, datetime]:
@@ -92,9 +93,13 @@ def _scrapes(prometheus) -> dict[str, datetime]:
     }
 
 
+def _per_pod(prometheus, selector: str) -> dict[str, float]:
+    """A counter of every pod Prometheus has now (instant query), summed per pod."""
+    return {s["metric"]["pod"]: float(s["value"][1]) for s in prometheus.query(f"sum by (pod) ({selector})")}
+
+
 def _ping_counts(prometheus) -> dict[str, float]:
-    """The api/ping request counter of every pod Prometheus has now (instant query)."""
-    return {s["metric"]["pod"]: float(s["value"][1]) for s in prometheus.query(f"sum by (pod) ({PING})")}
+    return _per_pod(prometheus, PING)
 
 
 def wait_for_fresh_scrapes(prometheus, timeout: float = 90) -> None:
@@ -123,6 +128,7 @@ def scraped_app(ready_app, prometheus, traffic_pods):
     wait_for_fresh_scrapes(prometheus)
     before = _ping_counts(prometheus)
     traffic_pods.update(p.metadata.name for p in ready_app.pods("web"))
+    traffic_pods.baseline = {"report_jobs": _per_pod(prometheus, REPORT_JOBS)}
     drive_traffic(ready_app)
     deadline = time.monotonic() + 120
     while (seen := counter_growth(before, after := _ping_counts(prometheus))) < TRAFFIC_REQUESTS:
@@ -137,9 +143,15 @@ def scraped_app(ready_app, prometheus, traffic_pods):
     return ready_app
 
 
+class TrafficPods(set):
+    """The web pods Ready when the traffic was sent, and counters read just before it."""
+
+    baseline: dict[str, dict[str, float]]
+
+
 @pytest.fixture
-def traffic_pods() -> set[str]:
-    return set()
+def traffic_pods() -> TrafficPods:
+    return TrafficPods()
 
 
 @pytest.mark.criterion("metrics-collected", "custom-prometheus-metrics", "php-laravel-metrics")
@@ -154,17 +166,32 @@ def test_prometheus_has_scraped_the_app_request_queue_db_and_cache_series(
         f'app_info{{namespace="{NAMESPACE}", runtime="{variant}", pod=~"{served}"}}',
         f'http_request_duration_seconds_bucket{{namespace="{NAMESPACE}", route="api/ping", pod=~"{served}"}}',
         f'http_requests_total{{namespace="{NAMESPACE}", status="404", pod=~"{served}"}}',
-        f'laravel_db_query_duration_seconds_bucket{{namespace="{NAMESPACE}"}}',
-        f'laravel_cache_hits_total{{namespace="{NAMESPACE}"}}',
-        f'laravel_cache_misses_total{{namespace="{NAMESPACE}"}}',
-        f'laravel_queue_size{{namespace="{NAMESPACE}"}}',
+        f'laravel_db_query_duration_seconds_bucket{{namespace="{NAMESPACE}", pod=~"{served}"}}',
+        f'laravel_cache_hits_total{{namespace="{NAMESPACE}", pod=~"{served}"}}',
+        f'laravel_cache_misses_total{{namespace="{NAMESPACE}", pod=~"{served}"}}',
+        f'laravel_queue_size{{namespace="{NAMESPACE}", pod=~"{served}"}}',
     ]
     empty = [e for e in expected if not prometheus.query(f"last_over_time({e}[10m])")]
     assert not empty, f"no series in Prometheus for: {empty}"
-    processed = prometheus.wait_for(
-        f'laravel_queue_jobs_processed_total{{namespace="{NAMESPACE}"}}', bool, timeout=120
-    )
-    assert {s["metric"].get("exported_job") for s in processed} >= {"App\\Jobs\\GenerateReport"}
+    # the job this traffic dispatched was processed: growth since just before it, never mere
+    # existence (on a reused cluster an earlier run's series would do)
+    # the counter lives in Redis and every web pod exports it: compare the pods read both times
+    # (a pod started since would count the whole total as growth)
+    before = traffic_pods.baseline["report_jobs"]
+
+    def report_jobs() -> dict[str, float]:
+        now = _per_pod(prometheus, REPORT_JOBS)
+        return {pod: v for pod, v in now.items() if pod in before} if before.keys() & now.keys() else now
+
+    deadline = time.monotonic() + 120
+    while (grown := counter_growth(before, now := report_jobs())) < 1:
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"after 120s no GenerateReport job processed since the traffic (per pod before {before}, now {now})",
+                pytrace=False,
+            )
+        time.sleep(5)
+    record_metric("metrics-collected", "report jobs processed during the test", grown, "jobs")
     series = prometheus.query(f'count({{job="laravel-app", namespace="{NAMESPACE}"}})')
     record_metric("metrics-collected", "app_series_in_prometheus", float(series[0]["value"][1]), "series")
 
