@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Remove what the suite left behind: reports, artifacts, the kind cluster unless kept,
-# and containers labelled by the suite. Caches outside the repo are kept (delete LKS_CACHE by hand).
+# containers labelled by the suite and the k8s tier's release tags. Caches outside the repo are kept (delete LKS_CACHE by hand).
 set -o errexit -o nounset -o pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -14,6 +14,14 @@ main() {
       log "removing suite containers"
       # shellcheck disable=SC2086
       docker rm -f $ids >/dev/null
+    fi
+    # release tags of the k8s tier's rollout/rollback tests that a killed run did not remove
+    local tags
+    tags=$(docker images --format '{{.Repository}}:{{.Tag}}' | grep -E -- '-(rollout|broken)[0-9]+$' || true)
+    if [ -n "$tags" ]; then
+      log "removing $(wc -l <<<"$tags") release tag(s) of earlier k8s runs"
+      # shellcheck disable=SC2086
+      docker rmi $tags >/dev/null
     fi
   fi
   if [ -x "$REPO_ROOT/scripts/cluster/down.sh" ]; then
