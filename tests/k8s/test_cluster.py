@@ -109,6 +109,7 @@ def probe(cluster, probe_image, namespace) -> str:
     return namespace
 
 
+@pytest.mark.criterion("k8s-app-running")  # the cluster under the app
 def test_every_node_is_ready_and_runs_the_pinned_kubernetes_version(cluster):
     nodes = cluster.core.list_node().items
     assert nodes, "the cluster has no nodes"
@@ -120,6 +121,7 @@ def test_every_node_is_ready_and_runs_the_pinned_kubernetes_version(cluster):
         assert node.status.node_info.kubelet_version.startswith(minor), node.status.node_info
 
 
+@pytest.mark.criterion("k8s-app-running")  # the cluster under the app
 def test_coredns_resolves_a_service_name_from_a_pod(cluster, probe):
     service_ip = cluster.core.read_namespaced_service("probe", probe).spec.cluster_ip
     for name in ("probe", f"probe.{probe}.svc.cluster.local"):
@@ -127,6 +129,7 @@ def test_coredns_resolves_a_service_name_from_a_pod(cluster, probe):
         assert out.split()[0] == service_ip, f"{name} resolved to {out.strip()!r}, Service IP is {service_ip}"
 
 
+@pytest.mark.criterion("k8s-app-running")  # the cluster under the app
 def test_an_image_loaded_with_kind_becomes_a_ready_deployment(cluster, probe, probe_image):
     deployment = cluster.apps.read_namespaced_deployment("probe", probe)
     assert deployment.status.ready_replicas == 1
@@ -150,6 +153,7 @@ def _get(url: str, **kwargs) -> requests.Response | None:
         return None
 
 
+@pytest.mark.criterion("k8s-app-running")  # the cluster under the app
 def test_a_service_is_reachable_from_the_host_through_the_127_0_0_1_node_port(cluster, probe):
     url = cluster.url("/cgi-bin/whoami", node_port=True)
     response = wait_until(
@@ -168,6 +172,7 @@ def _https(cluster, host: str, path: str):
         return None
 
 
+@pytest.mark.criterion("ingress-tls")  # the cluster under the app
 def test_the_ingress_serves_https_with_a_certificate_of_the_generated_ca(cluster, probe):
     assert cluster.ca_cert is not None, "the suite's CA certificate is unknown"
     assert cluster.ca_cert.is_file(), f"the suite's CA certificate {cluster.ca_cert} is missing"
@@ -197,6 +202,7 @@ def test_the_ingress_serves_https_with_a_certificate_of_the_generated_ca(cluster
         system.wrap_socket(raw, server_hostname=host).close()
 
 
+@pytest.mark.criterion("network-policies")  # the cluster under the app
 def test_the_pod_network_enforces_a_network_policy(cluster, probe, probe_image):
     """A deny-all-ingress policy on the probe pods blocks a client pod that reached them before."""
     ns = probe
@@ -225,6 +231,7 @@ def test_the_pod_network_enforces_a_network_policy(cluster, probe, probe_image):
     wait_until("traffic to flow again once the policy is deleted", 60, reaches)
 
 
+@pytest.mark.criterion("hpa-scale-out")  # the cluster under the app
 def test_kubectl_top_pods_returns_cpu_and_memory_numbers(cluster):
     def top():
         out = cluster.kubectl("top", "pods", "-n", "kube-system", "--no-headers", check=False)
@@ -260,6 +267,7 @@ def _replicas(cluster, namespace: str) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.criterion("hpa-scale-out")  # the cluster under the app
 def test_an_hpa_scales_a_cpu_burning_deployment_out_under_load_and_back_in(cluster, probe_image, namespace):
     _apply_sample(cluster, "burner.yaml", probe_image, namespace)
     cluster.wait_rollout(namespace, "burner", timeout=180)
