@@ -9,6 +9,8 @@ import uuid
 
 import pytest
 
+from tests.api_session import cookie_attributes, log_in_new_user, set_cookies
+
 pytestmark = [pytest.mark.k8s, pytest.mark.slow]
 
 JSON = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -75,3 +77,26 @@ def test_a_wrong_password_is_refused_on_every_pod(ready_app):
             json.dumps({"email": "nobody@example.test", "password": "wrong-password"}),
         )
         assert reply.status in (401, 422), f"{pod}: {reply.status} {reply.body}"
+
+
+@pytest.mark.criterion("auth-redis-sessions")
+@pytest.mark.criterion("ingress-tls")
+def test_a_login_through_the_tls_ingress_sets_secure_samesite_lax_session_cookies(ready_app):
+    with ready_app.http() as http:
+        user = log_in_new_user(http, ready_app.url, "K8s Cookie")
+    with ready_app.http() as browser:  # a fresh browser: no cookie yet
+        login = browser.post(
+            ready_app.url("/api/auth/login"),
+            json={"email": user["email"], "password": user["password"]},
+            headers=JSON,
+            timeout=15,
+        )
+    assert login.status_code == 200, f"login through the Ingress: {login.status_code} {login.text[:300]}"
+    cookies = set_cookies(login)
+    assert set(cookies) >= {"lks_session", "XSRF-TOKEN"}, cookies
+    for name, line in cookies.items():
+        attributes = cookie_attributes(line)
+        # SESSION_SECURE_COOKIE / SESSION_SAME_SITE of k8s/base/app-config.env
+        assert "secure" in attributes, f"{name} is not Secure behind the TLS Ingress: {line}"
+        assert "samesite=lax" in attributes, f"{name} is not SameSite=Lax: {line}"
+    assert "httponly" in cookie_attributes(cookies["lks_session"]), cookies["lks_session"]
