@@ -90,7 +90,16 @@ def _cni(cluster) -> str:
     return "unknown"
 
 
+_verdict: list[bool] = []  # the canary's, once per run: the probes of every test share it
+
+
 def _policies_enforced(cluster) -> bool:
+    if not _verdict:
+        _verdict.append(_canary(cluster))
+    return _verdict[0]
+
+
+def _canary(cluster) -> bool:
     """A deny-all-ingress canary: False when traffic still flows, i.e. the CNI ignores policies."""
     cluster.create_namespace(CANARY_NS)
     try:
