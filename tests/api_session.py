@@ -29,3 +29,13 @@ def log_in_new_user(http: requests.Session, url: Callable[[str], str], name: str
     assert reply.status_code == 201, f"register {email}: {reply.status_code} {reply.text[:300]}"
     http.headers["X-CSRF-TOKEN"] = reply.json()["meta"]["csrf_token"]
     return reply.json()["data"] | {"password": PASSWORD}
+
+
+def set_cookies(reply: requests.Response) -> dict[str, str]:
+    """The Set-Cookie lines of `reply` by cookie name, each lower-cased (`...; secure; samesite=lax`)."""
+    return {c.split("=", 1)[0]: c.lower() for c in reply.raw.headers.getlist("Set-Cookie")}
+
+
+def cookie_attributes(line: str) -> set[str]:
+    """The attributes of one Set-Cookie line from set_cookies: {'secure', 'samesite=lax', 'path=/', ...}."""
+    return {a.strip() for a in line.split(";")[1:]}

@@ -3,12 +3,13 @@ Redis: the access matrix of docs/APP.md, called by a guest, by the owner and by 
 
 from __future__ import annotations
 
+import uuid
 from urllib.parse import unquote
 
 import pytest
 import requests
 
-from tests.api_session import JSON, log_in_new_user
+from tests.api_session import JSON, cookie_attributes, log_in_new_user, set_cookies
 from tests.container.test_runtime_config import fpm_only
 from tests.container.test_sessions import logged_in_sessions
 
@@ -31,7 +32,24 @@ MATRIX = [
     ("DELETE", "/api/tasks/{task}", None, 401, 204, 404),
     ("POST", "/api/auth/logout", {}, 401, 200, 200),
 ]
-PUBLIC = ["/health", "/ready", "/metrics", "/api/ping", "/api/stress?ms=1"]
+PUBLIC = [
+    "/health",
+    "/ready",
+    "/metrics",
+    "/api/ping",
+    "/api/stress?ms=1",
+    "/api/stress-test?ms=1",
+    "/api/slow?ms=1",
+]
+# what POST /api/jobs answers (202): the queued run, nothing done yet
+QUEUED_JOB = {
+    "status": "queued",
+    "attempts": 0,
+    "result": None,
+    "error": None,
+    "worker": None,
+    "finished_at": None,
+}
 
 
 def call(http: requests.Session, web, method: str, path: str, body: dict | None) -> requests.Response:
@@ -71,6 +89,7 @@ def test_every_route_answers_the_guest_the_owner_and_another_user_as_the_access_
                 continue
             assert reply.headers["Content-Type"].startswith("application/json"), f"{method} {path} as {who}"
             data = reply.json()
+            caller = me if who == "owner" else them
             if who == "guest":
                 assert data == UNAUTHENTICATED, f"{method} {path} as guest: {data}"
             elif status == 404:
@@ -81,9 +100,22 @@ def test_every_route_answers_the_guest_the_owner_and_another_user_as_the_access_
                 titles = {t["title"] for t in data["data"]}
                 assert (secret in titles) == (who == "owner"), f"{who} lists {titles}"
             elif template.startswith("/api/tasks"):
-                caller = me if who == "owner" else them
                 assert data["data"]["user_id"] == caller["id"], f"{method} {path} as {who}: {data}"
+            elif template == "/api/auth/me":
+                assert data["data"] == {k: caller[k] for k in ("id", "name", "email")}, f"me as {who}: {data}"
+            elif template == "/api/jobs" and method == "POST":
+                run = data["data"]
+                assert uuid.UUID(run.pop("id")) != uuid.UUID(ids["job"]), f"POST /api/jobs as {who}: {data}"
+                assert run == QUEUED_JOB, f"POST /api/jobs as {who}: {data}"
+            elif template == "/api/auth/logout":
+                assert data == {"message": "Logged out."}, f"logout as {who}: {data}"
     assert not wrong, "\n".join(wrong)
+    # the logouts destroyed both sessions in Redis: the old cookies no longer log anyone in
+    left = {str(me["id"]), str(them["id"])} & logged_in_sessions(redis_server)
+    assert not left, f"users {left} still have a logged-in session in Redis after logout"
+    for who, http in (("owner", owner), ("other", other)):
+        after = call(http, web, "GET", "/api/auth/me", None)
+        assert after.status_code == 401, f"me as {who} after logout: {after.status_code} {after.text[:200]}"
     for path in PUBLIC:
         reply = guest.get(web.url(path), headers=JSON, timeout=15)
         assert reply.status_code == 200, f"GET {path} as guest: {reply.status_code} {reply.text[:200]}"
@@ -126,13 +158,13 @@ def test_the_session_cookies_keep_samesite_lax_and_are_not_secure_over_the_plain
         headers=JSON,
         timeout=15,
     )
-    cookies = {c.split("=", 1)[0]: c.lower() for c in reply.raw.headers.getlist("Set-Cookie")}
+    cookies = set_cookies(reply)
     assert set(cookies) >= {"lks_session", "XSRF-TOKEN"}, cookies
     for line in cookies.values():
-        assert "samesite=lax" in line, line
+        assert "samesite=lax" in cookie_attributes(line), line
         # SESSION_SECURE_COOKIE is on only behind the TLS Ingress (k8s/base/app-config.env)
-        assert "; secure" not in line, line
-    assert "httponly" in cookies["lks_session"]
+        assert "secure" not in cookie_attributes(line), line
+    assert "httponly" in cookie_attributes(cookies["lks_session"])
 
 
 @pytest.mark.criterion("fpm-container-config")

@@ -1,7 +1,9 @@
-"""NetworkPolicies: default deny; only the app's pods reach Redis and MariaDB.
+"""NetworkPolicies: default deny; only the app's pods reach Redis and MariaDB; only the Ingress
+controller and Prometheus reach the web pods (so /metrics is Prometheus's alone: through the
+Ingress it is a 404).
 
-A probe pod that is not part of the app tries to open TCP connections to Redis and MariaDB; the
-app's own pod does the same and must succeed. When the probe gets through, a canary decides
+A probe pod that is not part of the app tries to open TCP connections to Redis, MariaDB and a web
+pod's port; the app's own pod does the same to Redis and MariaDB and must succeed. When the probe gets through, a canary decides
 between "our policies are wrong" (fail) and "this cluster's CNI does not enforce NetworkPolicies
 at all" (skip with that reason): a deny-all policy in a scratch namespace that still lets traffic
 through proves the latter."""
@@ -13,7 +15,7 @@ import uuid
 
 import pytest
 
-from fixtures.k8s_app import NAMESPACE
+from fixtures.k8s_app import HTTP_PORT, NAMESPACE
 from suite.project import image
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow]
@@ -23,6 +25,8 @@ PROBE_IMAGE = image("redis")  # has bash and coreutils' timeout; loaded by the a
 RUN = uuid.uuid4().hex[:6]
 CANARY_NS = f"lks-netpol-canary-{RUN}"
 OUTSIDER = f"netpol-outsider-{RUN}"
+WEB_OUTSIDER = f"netpol-web-outsider-{RUN}"
+OUTSIDER_LABELS = {"app.kubernetes.io/name": "netpol-probe", "app.kubernetes.io/component": "outsider"}
 RESTRICTED = {
     "runAsNonRoot": True,
     "runAsUser": 100,
@@ -86,7 +90,16 @@ def _cni(cluster) -> str:
     return "unknown"
 
 
+_verdict: list[bool] = []  # the canary's, once per run: the probes of every test share it
+
+
 def _policies_enforced(cluster) -> bool:
+    if not _verdict:
+        _verdict.append(_canary(cluster))
+    return _verdict[0]
+
+
+def _canary(cluster) -> bool:
     """A deny-all-ingress canary: False when traffic still flows, i.e. the CNI ignores policies."""
     cluster.create_namespace(CANARY_NS)
     try:
@@ -112,6 +125,32 @@ def _policies_enforced(cluster) -> bool:
         cluster.delete_namespace(CANARY_NS)
 
 
+def _outsider_reaches(app, name: str, targets: dict[str, tuple[str, int]]) -> dict[str, bool]:
+    """From a pod in the app's namespace that no policy admits anywhere: which targets (ip, port)
+    it can open a TCP connection to. Fails when the probe cannot even reach the allowed DNS."""
+    cluster = app.cluster
+    dns_ip = cluster.core.read_namespaced_service("kube-dns", "kube-system").spec.cluster_ip
+    try:
+        _run_pod(cluster, _pod(name, NAMESPACE, OUTSIDER_LABELS, ["sleep", "600"]))
+        # positive control: the probe's own tool works and the allowed DNS flow is open
+        assert _can_connect(cluster, NAMESPACE, name, "probe", dns_ip, 53), "the probe pod cannot reach DNS"
+        return {
+            what: _can_connect(cluster, NAMESPACE, name, "probe", ip, port)
+            for what, (ip, port) in targets.items()
+        }
+    finally:
+        app.delete("pod", name)
+
+
+def _skip_unless_enforced(cluster, reached: dict[str, bool]) -> None:
+    """A probe that got through is a failure only where the CNI enforces NetworkPolicies at all."""
+    if any(reached.values()) and not _policies_enforced(cluster):
+        pytest.skip(
+            f"network-policies: the cluster's CNI ({_cni(cluster)}) does not enforce NetworkPolicies "
+            "(a deny-all canary policy did not block traffic)"
+        )
+
+
 @pytest.mark.criterion("network-policies")
 def test_only_the_app_reaches_redis_and_mariadb(ready_app):
     cluster = ready_app.cluster
@@ -121,29 +160,36 @@ def test_only_the_app_reaches_redis_and_mariadb(ready_app):
     assert _app_can_connect(ready_app, web, redis_ip, 6379), "the app cannot reach Redis"
     assert _app_can_connect(ready_app, web, mariadb_ip, 3306), "the app cannot reach MariaDB"
 
-    outsider = _pod(
-        OUTSIDER,
-        NAMESPACE,
-        {"app.kubernetes.io/name": "netpol-probe", "app.kubernetes.io/component": "outsider"},
-        ["sleep", "600"],
+    reached = _outsider_reaches(
+        ready_app, OUTSIDER, {"redis": (redis_ip, 6379), "mariadb": (mariadb_ip, 3306)}
     )
-    dns_ip = cluster.core.read_namespaced_service("kube-dns", "kube-system").spec.cluster_ip
-    try:
-        _run_pod(cluster, outsider)
-        # positive control: the probe's own tool works and the allowed DNS flow is open
-        assert _can_connect(cluster, NAMESPACE, OUTSIDER, "probe", dns_ip, 53), (
-            "the probe pod cannot reach DNS"
-        )
-        reached = {
-            "redis": _can_connect(cluster, NAMESPACE, OUTSIDER, "probe", redis_ip, 6379),
-            "mariadb": _can_connect(cluster, NAMESPACE, OUTSIDER, "probe", mariadb_ip, 3306),
-        }
-    finally:
-        ready_app.delete("pod", OUTSIDER)
-    if any(reached.values()) and not _policies_enforced(cluster):
-        pytest.skip(
-            f"network-policies: the cluster's CNI ({_cni(cluster)}) does not enforce NetworkPolicies "
-            "(a deny-all canary policy did not block traffic)"
-        )
+    _skip_unless_enforced(cluster, reached)
     assert not reached["redis"], "a pod outside the allowed flows reached Redis"
     assert not reached["mariadb"], "a pod outside the allowed flows reached MariaDB"
+
+
+@pytest.mark.criterion("network-policies", "metrics-collected")
+def test_a_pod_that_is_neither_the_ingress_controller_nor_prometheus_cannot_reach_a_web_pod(ready_app):
+    web = ready_app.pods("web")[0]
+    port = HTTP_PORT[ready_app.variant]  # the app and its /metrics
+    # positive control: the web pod listens there (its own loopback answers /metrics)
+    scrape = ready_app.pod_request(web.metadata.name, "GET", "/metrics")
+    assert scrape.status == 200, f"{web.metadata.name}:{port}/metrics: {scrape.status} {scrape.body[:200]}"
+
+    reached = _outsider_reaches(ready_app, WEB_OUTSIDER, {"web": (web.status.pod_ip, port)})
+    _skip_unless_enforced(ready_app.cluster, reached)
+    assert not reached["web"], f"a pod outside the allowed flows reached web pod {web.metadata.name}:{port}"
+
+
+@pytest.mark.criterion("network-policies", "metrics-collected")
+def test_metrics_through_the_ingress_is_a_404_json_like_an_unknown_route(ready_app):
+    with ready_app.http() as http:
+        reply = http.get(ready_app.url("/metrics"), headers={"Accept": "application/json"}, timeout=10)
+        unknown = http.get(
+            ready_app.url("/no-such-route"), headers={"Accept": "application/json"}, timeout=10
+        )
+    assert reply.status_code == 404, f"/metrics through the Ingress: {reply.status_code} {reply.text[:200]}"
+    assert reply.headers["Content-Type"].startswith("application/json"), reply.headers["Content-Type"]
+    assert reply.json() == {"message": "The route metrics could not be found."}, reply.text[:200]
+    assert "http_requests_total" not in reply.text
+    assert unknown.status_code == 404, unknown.text[:200]

@@ -7,6 +7,7 @@ broken sample that each rule must reject.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -37,6 +38,14 @@ CPU_TARGET_PERCENT = (40, 90)
 # the drivers that make web pods stateless (Laravel 10 names; app/src/config/{session,cache,queue}.php)
 REDIS_DRIVERS = ("SESSION_DRIVER", "CACHE_DRIVER", "QUEUE_CONNECTION")
 APP_COMPONENTS = ("web", "worker", "migrations")
+# the kind cluster of the k8s tier: its pod network is where the Ingress controller's pods live
+KIND_CONFIG = K8S / "cluster" / "kind-config.yaml"
+# the session cookie behind the TLS Ingress (Laravel 10 names; app/src/config/session.php)
+SESSION_COOKIE_SETTINGS = {"SESSION_SECURE_COOKIE": "true", "SESSION_SAME_SITE": "lax"}
+# who may open a connection to a web pod, and to which port: namespace -> pod labels (None: any pod)
+WEB_INGRESS_PEERS = {"traefik": None, "monitoring": {"app.kubernetes.io/name": "prometheus"}}
+WEB_PORT = "http"  # the one port of a web pod: the app and its /metrics
+WEB_POD_LABELS = {"app.kubernetes.io/name": "laravel-k8s-showcase", "app.kubernetes.io/component": "web"}
 
 # file-name spellings of kinds besides the lower-cased kind itself
 ABBREVIATIONS = {"poddisruptionbudget": ("pdb",), "horizontalpodautoscaler": ("hpa",)}
@@ -393,11 +402,16 @@ def redis_driver_problems(env: dict[str, str], where: str) -> list[str]:
     ]
 
 
+def app_configs(docs: Docs) -> Docs:
+    """The app's ConfigMaps (laravel-config-<hash>)."""
+    return [c for c in by_kind(docs, "ConfigMap") if c["metadata"]["name"].startswith("laravel-config")]
+
+
 def rule_redis_drivers(docs: Docs) -> list[str]:
     """Sessions, cache and queue are in Redis: in the app ConfigMap and in the env of every container that
     takes its config from it (web, worker, migrations)."""
     bad = []
-    configs = [c for c in by_kind(docs, "ConfigMap") if c["metadata"]["name"].startswith("laravel-config")]
+    configs = app_configs(docs)
     if not configs:
         bad.append("no laravel-config ConfigMap")
     for cm in configs:
@@ -413,7 +427,8 @@ def rule_redis_drivers(docs: Docs) -> list[str]:
 
 
 def rule_network_policies(docs: Docs) -> list[str]:
-    """Default deny in both directions; Redis/MariaDB accept only the app's pods; DNS is allowed."""
+    """Default deny in both directions; Redis/MariaDB accept only the app's pods; DNS is allowed; the
+    web pods accept only the Ingress controller (traefik namespace) and Prometheus (its /metrics)."""
     bad = []
     policies = by_kind(docs, "NetworkPolicy")
     deny = [
@@ -452,6 +467,87 @@ def rule_network_policies(docs: Docs) -> list[str]:
             bad.append(f"{store}: no NetworkPolicy admits the web pods")
         if any(matches(peer.get("podSelector", {}), outsider) for peer in peers if "ipBlock" not in peer):
             bad.append(f"{store}: a NetworkPolicy admits pods that are not the app's")
+    bad += _web_ingress_problems(docs)
+    return bad
+
+
+def rule_secure_cookies(docs: Docs) -> list[str]:
+    """Behind the TLS Ingress the session cookies are Secure and keep SameSite=Lax (the app ConfigMap)."""
+    configs = app_configs(docs)
+    bad = [] if configs else ["no laravel-config ConfigMap"]
+    for cm in configs:
+        data = cm.get("data") or {}
+        bad += [
+            f"{ref(cm)}: {key} is {data.get(key)!r}, want {want!r}"
+            for key, want in SESSION_COOKIE_SETTINGS.items()
+            if str(data.get(key, "")).lower() != want
+        ]
+    return bad
+
+
+def pod_subnet(config: Path = KIND_CONFIG) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    subnet = ((yaml.safe_load(config.read_text()) or {}).get("networking") or {}).get("podSubnet")
+    if not subnet:
+        raise ValueError(f"{config.relative_to(ROOT)}: no networking.podSubnet")
+    return ipaddress.ip_network(subnet)
+
+
+def rule_trusted_proxies(docs: Docs) -> list[str]:
+    """The app trusts X-Forwarded-For from the cluster's pod network (k8s/cluster/kind-config.yaml
+    podSubnet), where the Ingress controller's pods are: else every client behind one Traefik pod
+    shares the login and register throttles. Not from everyone ('*')."""
+    configs = app_configs(docs)
+    bad = [] if configs else ["no laravel-config ConfigMap"]
+    pods = pod_subnet()
+    for cm in configs:
+        value = str((cm.get("data") or {}).get("TRUSTED_PROXIES", ""))
+        entries = [e.strip() for e in value.split(",") if e.strip()]
+        if "*" in entries:
+            bad.append(f"{ref(cm)}: TRUSTED_PROXIES trusts every peer ('*'), want the pod network {pods}")
+            continue
+        networks = []
+        for entry in entries:
+            try:
+                networks.append(ipaddress.ip_network(entry, strict=False))
+            except ValueError:
+                bad.append(f"{ref(cm)}: TRUSTED_PROXIES entry {entry!r} is not an address or CIDR")
+        if not any(n.version == pods.version and pods.subnet_of(n) for n in networks):
+            bad.append(f"{ref(cm)}: TRUSTED_PROXIES {value!r} does not cover the pod network {pods}")
+    return bad
+
+
+def _web_ingress_problems(docs: Docs) -> list[str]:
+    """Every ingress rule of a policy that selects the web pods admits only WEB_INGRESS_PEERS on WEB_PORT."""
+    bad, admitted = [], set()
+    web_labels = [d["spec"]["template"]["metadata"].get("labels") or {} for d in web_deployments(docs)]
+    for p in by_kind(docs, "NetworkPolicy"):
+        spec = p["spec"]
+        types = spec.get("policyTypes") or ["Ingress"]
+        if "Ingress" not in types or not any(
+            matches(spec["podSelector"], labels) for labels in web_labels or [WEB_POD_LABELS]
+        ):
+            continue
+        for rule in spec.get("ingress") or []:
+            ports = rule.get("ports") or []
+            if not ports or any(port.get("port") != WEB_PORT for port in ports):
+                bad.append(f"{ref(p)}: web ingress on ports {ports or 'all'}, want only {WEB_PORT!r}")
+            if not rule.get("from"):
+                bad.append(f"{ref(p)}: web ingress from every source")
+            for peer in rule.get("from") or []:
+                ns = ((peer.get("namespaceSelector") or {}).get("matchLabels") or {}).get(
+                    "kubernetes.io/metadata.name"
+                )
+                pods = WEB_INGRESS_PEERS.get(ns, {}) if ns else {}
+                pod_labels = (peer.get("podSelector") or {}).get("matchLabels") or {}
+                if "ipBlock" in peer or ns not in WEB_INGRESS_PEERS:
+                    bad.append(f"{ref(p)}: web ingress from {peer}, not the traefik or monitoring namespace")
+                elif pods and any(pod_labels.get(k) != v for k, v in pods.items()):
+                    bad.append(f"{ref(p)}: web ingress from {ns} pods {pod_labels or 'all'}, want {pods}")
+                else:
+                    admitted.add(ns)
+    bad += [
+        f"web: no NetworkPolicy admits the {ns} namespace" for ns in WEB_INGRESS_PEERS if ns not in admitted
+    ]
     return bad
 
 
@@ -525,7 +621,32 @@ RULES: dict[str, RuleSpec] = {
         ("SESSION_DRIVER is 'file'", "QUEUE_CONNECTION is 'sync'", "container app: CACHE_DRIVER is 'array'"),
     ),
     "network-policies": RuleSpec(
-        rule_network_policies, ("network-policies",), "open-redis.yaml", ("not the app's",)
+        rule_network_policies,
+        ("network-policies", "metrics-collected"),
+        "open-policies.yaml",
+        (
+            "not the app's",
+            "NetworkPolicy/web-open: web ingress on ports all",
+            "NetworkPolicy/web-open: web ingress from {'podSelector': {}}, not the traefik",
+            "NetworkPolicy/scrape-open: web ingress from monitoring pods all",
+            "web: no NetworkPolicy admits the monitoring namespace",
+        ),
+    ),
+    "secure-cookies": RuleSpec(
+        rule_secure_cookies,
+        ("auth-redis-sessions", "ingress-tls"),
+        "insecure-cookies.yaml",
+        ("SESSION_SECURE_COOKIE is 'false', want 'true'", "SESSION_SAME_SITE is 'none', want 'lax'"),
+    ),
+    "trusted-proxies": RuleSpec(
+        rule_trusted_proxies,
+        ("auth-redis-sessions",),
+        "loopback-proxies.yaml",
+        (
+            "ConfigMap/laravel-config-abc123: TRUSTED_PROXIES '127.0.0.1' does not cover the pod network 10.244.0.0/16",
+            "ConfigMap/laravel-config-def456: TRUSTED_PROXIES trusts every peer ('*')",
+            "ConfigMap/laravel-config-0a1b2c: TRUSTED_PROXIES entry '10.244.0.0/166' is not an address or CIDR",
+        ),
     ),
     "labels": RuleSpec(rule_labels, ("k8s-app-running",), "unlabelled.yaml", ("missing labels",)),
     "topology-spread": RuleSpec(

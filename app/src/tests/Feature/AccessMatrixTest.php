@@ -99,18 +99,43 @@ class AccessMatrixTest extends TestCase
         $this->assertSame(0, Queue::connection('redis')->size('default'));
     }
 
+    /**
+     * One call of a PUBLIC route as it is meant to be used: small parameters, and a valid body for
+     * register (a new account per `$name`) and login (an account that does not exist).
+     *
+     * @return array{string, string, array<string, string>} method, URI, body
+     */
+    private function publicCall(string $route, string $name): array
+    {
+        [$method, $path] = explode(' ', $route, 2);
+        $body = match ($path) {
+            'api/auth/register' => ['name' => $name, 'email' => strtolower(strtr($name, ' ', '-')).'@example.test', 'password' => 'long-enough-1'],
+            'api/auth/login' => ['email' => 'nobody@example.test', 'password' => 'wrong-password'],
+            default => [],
+        };
+        $query = str_starts_with($path, 'api/stress') || $path === 'api/slow' ? '?ms=1' : '';
+
+        return [$method, "/{$path}{$query}", $body];
+    }
+
     public function test_a_guest_reaches_the_probes_the_scrape_and_the_stateless_routes(): void
     {
         foreach (self::PUBLIC as $route => $status) {
-            [$method, $path] = explode(' ', $route, 2);
-            $body = match ($path) {
-                'api/auth/register' => ['name' => 'New Person', 'email' => 'new-person@example.test', 'password' => 'long-enough-1'],
-                'api/auth/login' => ['email' => 'nobody@example.test', 'password' => 'wrong-password'],
-                default => [],
-            };
-            $query = str_starts_with($path, 'api/stress') || $path === 'api/slow' ? '?ms=1' : '';
-            $this->asGuest()->json($method, "/{$path}{$query}", $body)->assertStatus($status);
+            [$method, $uri, $body] = $this->publicCall($route, 'New Person');
+            $this->asGuest()->json($method, $uri, $body)->assertStatus($status);
         }
+    }
+
+    public function test_a_logged_in_caller_reaches_the_public_routes_with_its_session_cookie_and_no_token(): void
+    {
+        foreach (self::PUBLIC as $route => $status) {
+            [$method, $uri, $body] = $this->publicCall($route, 'Second Account');
+            // the cookie alone, as a browser sends it: login and register need no CSRF token (docs/APP.md)
+            $response = $this->withSessionOf($this->owner)->json($method, $uri, $body);
+
+            $this->assertSame($status, $response->getStatusCode(), "{$route} with a session cookie: {$response->getContent()}");
+        }
+        $this->assertSame(1, User::query()->where('email', 'second-account@example.test')->count());
     }
 
     public function test_the_list_shows_only_the_callers_tasks(): void
@@ -179,6 +204,14 @@ class AccessMatrixTest extends TestCase
         $this->loginAs($this->other)->getJson("/api/jobs/{$id}")->assertNotFound()
             ->assertExactJson(['message' => "JobRun {$id} not found."]);
         $this->asGuest()->getJson("/api/jobs/{$id}")->assertUnauthorized();
+
+        $theirs = $this->loginAs($this->other)->postJson('/api/jobs', ['numbers' => [3]])->assertStatus(202)
+            ->assertJsonPath('data.status', 'queued');
+        $theirId = (string) $theirs->json('data.id');
+        $this->assertNotSame($id, $theirId);
+        $this->assertSame($this->other->id, JobRun::query()->findOrFail($theirId)->user_id, 'owned by who dispatched it');
+        $this->loginAs($this->other)->getJson("/api/jobs/{$theirId}")->assertOk()->assertJsonPath('data.id', $theirId);
+        $this->loginAs($this->owner)->getJson("/api/jobs/{$theirId}")->assertNotFound();
     }
 
     public function test_the_route_binding_finds_only_the_callers_rows_even_without_the_policy(): void
@@ -276,6 +309,30 @@ class AccessMatrixTest extends TestCase
         $throttled->assertStatus(429)->assertJsonStructure(['message']);
         $this->assertGreaterThan(0, (int) $throttled->headers->get('Retry-After'));
         $this->assertSame(0, User::query()->where('email', 'three@example.test')->count());
+    }
+
+    public function test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_register_limit(): void
+    {
+        $this->asGuest();
+        // k8s/base/app-config.env: the pod network, where the Ingress controller's pods live
+        config(['auth.register_max_attempts' => 1, 'app.trusted_proxies' => '10.244.0.0/16']);
+        $register = function (string $peer, string $client, string $name) {
+            return $this->withServerVariables(['REMOTE_ADDR' => $peer])->withHeader('X-Forwarded-For', $client)
+                ->postJson('/api/auth/register', ['name' => $name, 'email' => "{$name}@example.test", 'password' => 'long-enough-1']);
+        };
+
+        // one Traefik pod forwards two clients: each has its own limit
+        $register('10.244.0.7', '203.0.113.10', 'client-a-one')->assertCreated();
+        $register('10.244.0.7', '203.0.113.10', 'client-a-two')->assertStatus(429);
+        $register('10.244.0.7', '203.0.113.20', 'client-b-one')->assertCreated();
+        // a peer outside the trusted network: its X-Forwarded-For is ignored, the limit is the peer's own
+        $register('192.0.2.50', '203.0.113.30', 'spoof-one')->assertCreated();
+        $register('192.0.2.50', '203.0.113.40', 'spoof-two')->assertStatus(429);
+
+        $this->assertSame(
+            ['client-a-one@example.test', 'client-b-one@example.test', 'spoof-one@example.test'],
+            User::query()->where('email', 'not like', 'owner-%')->where('email', 'not like', 'other-%')->orderBy('email')->pluck('email')->all(),
+        );
     }
 
     public function test_metrics_is_a_404_for_a_request_a_proxy_forwarded_and_served_to_a_direct_scrape(): void

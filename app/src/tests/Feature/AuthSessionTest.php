@@ -162,4 +162,23 @@ class AuthSessionTest extends TestCase
             ->assertStatus(415);
         $this->assertSame([], $this->redisSessionKeys());
     }
+
+    public function test_login_csrf_is_refused_whatever_body_a_cross_site_page_can_send_without_a_preflight(): void
+    {
+        $this->user();
+        $login = json_encode(['email' => 'ada@example.test', 'password' => 'correct-horse-1']);
+        $register = json_encode(['name' => 'Planted', 'email' => 'planted@example.test', 'password' => 'long-enough-1']);
+        // the content types of an HTML form (and of a no-cors fetch): JSON text under text/plain too
+        foreach (['application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/plain'] as $type) {
+            foreach (['/api/auth/login' => $login, '/api/auth/register' => $register] as $path => $body) {
+                $this->call('POST', $path, [], [], [], ['CONTENT_TYPE' => $type, 'HTTP_ACCEPT' => 'application/json'], $body)
+                    ->assertStatus(415);
+            }
+        }
+
+        $this->assertSame([], $this->redisSessionKeys(), 'no session was started: nobody was logged in');
+        $this->assertSame(0, User::query()->where('email', 'planted@example.test')->count());
+        // the same bodies as JSON are what the API's own client sends
+        $this->postJson('/api/auth/login', json_decode($login, true))->assertOk();
+    }
 }
