@@ -297,10 +297,26 @@ def test_a_row_is_at_most_partial_when_only_checks_of_a_cheaper_tier_ran(tmp_pat
         @pytest.mark.criterion("k8s-app-running")
         def test_running(variant):
             pass
+
+        @pytest.mark.k8s
+        @pytest.mark.criterion("ingress-tls")
+        def test_the_cluster_serves_https():
+            pass
+
+        @pytest.mark.k8s
+        @pytest.mark.criterion("ingress-tls")
+        def test_the_app_serves_its_certificate(variant):
+            if variant == "swoole":
+                pytest.skip("no swoole image here")
         """,
     )
     both = _run_suite(tmp_path, live, "--variant", "both", "--fresh-report")
     assert both["k8s-app-running"]["status"] == "PASS", both["k8s-app-running"]
+    # a cluster test that is not per runtime does not prove the skipped Swoole deployment
+    assert both["ingress-tls"]["columns"] == {
+        "fpm": {"status": "PASS", "note": ""},
+        "swoole": {"status": "SKIP", "note": "no swoole image here"},
+    }
     # the live evidence is from an older commit; only the manifest rules run now
     js = tmp_path / "r" / "acceptance.json"
     data = json.loads(js.read_text())
