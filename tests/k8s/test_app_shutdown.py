@@ -1,8 +1,9 @@
 """Graceful shutdown: deleting web pods under >= 30 rps through the Ingress loses no request, and
 the requests running on a pod when it is deleted - and still when its stop signal lands - finish.
 
-For each web pod: slow requests (/api/slow, they sleep and use no CPU) are sent through the
-Ingress until the pod itself shows one of them running; the pod is then deleted and, on the now
+Until every web pod was deleted: slow requests (/api/slow, they sleep and use no CPU) are sent
+through the Ingress until one of the pods not yet deleted shows one of them running (the Ingress
+picks the pod, so the test takes whichever it was); that pod is then deleted and, on the now
 terminating pod, that request must still be running. After the preStop drain (10 s) the runtime
 gets its stop signal: from then on it accepts no new connection, and the slow request must still
 be open at that moment and then complete with 200 and its whole body. Meanwhile a bounded load of
@@ -43,6 +44,7 @@ LOAD_PATH = "/api/ping"  # the cheap request of the load: the framework's path, 
 LOAD_RPS = 40  # asked; the achieved rate is measured and must reach MIN_RPS
 MIN_RPS = 30
 PRESTOP_S = 10  # the pods' preStop sleep
+IN_FLIGHT = 3  # slow requests unfinished at a time: a web pod has 4 FPM workers
 
 
 class Stopped(Exception):
@@ -183,24 +185,30 @@ def send_slow(app: App, pool: concurrent.futures.Executor) -> Slow:
 
 
 def seen_running(
-    app: App, in_pod, pool: concurrent.futures.Executor, sent: list[Slow], timeout: float = 60
-) -> tuple[Slow, str]:
-    """Send slow requests through the Ingress (one more every 2 s, at most 5: each holds a
-    worker) until the pod shows one of them running; returns it and what the pod showed."""
+    views: dict, app: App, pool: concurrent.futures.Executor, sent: list[Slow], timeout: float = 90
+) -> tuple[str, Slow, str]:
+    """Send slow requests through the Ingress (one more every 2 s, at most IN_FLIGHT unfinished at
+    a time: each holds one of a pod's few FPM workers for SLOW_MS) until one of the pods in `views`
+    shows one of them running; returns that pod, the request and what the pod showed.
+
+    Any pod still to be deleted will do: the Ingress balances over every Ready pod, so waiting
+    for one chosen pod would miss whenever the requests land on the others."""
     deadline = time.monotonic() + timeout
-    last_sent, budget = 0.0, 5
+    last_sent = 0.0
     while time.monotonic() < deadline:
-        if budget and time.monotonic() - last_sent > 2:
+        unfinished = [s for s in sent if not s.future.done()]
+        if len(unfinished) < IN_FLIGHT and time.monotonic() - last_sent > 2:
             sent.append(send_slow(app, pool))
-            last_sent, budget = time.monotonic(), budget - 1
+            last_sent = time.monotonic()
         # fresh enough that >= 17 s remain: it outlasts the preStop drain and the stop signal
         fresh = {s.marker: s for s in sent if time.monotonic() - s.started < 3}
-        seen = in_pod.running(list(fresh)) if fresh else None
-        if seen:
-            return fresh[seen[0]], seen[1]
+        for pod, in_pod in views.items():
+            seen = in_pod.running(list(fresh)) if fresh else None
+            if seen:
+                return pod, fresh[seen[0]], seen[1]
         time.sleep(0.2)
     pytest.fail(
-        f"no slow request seen running on {in_pod.pod} within {timeout:.0f}s ({len(sent)} sent)",
+        f"no slow request seen running on any of {sorted(views)} within {timeout:.0f}s ({len(sent)} sent)",
         pytrace=False,
     )
 
@@ -277,9 +285,10 @@ def test_deleting_web_pods_under_30_rps_loses_no_request_and_the_requests_runnin
         ) as load,
     ):
         time.sleep(3)
-        for pod in pods:
-            in_pod = view(ready_app, pod)
-            slow, shown = seen_running(ready_app, in_pod, pool, sent)
+        waiting = {pod: view(ready_app, pod) for pod in pods}
+        while waiting:
+            pod, slow, shown = seen_running(waiting, ready_app, pool, sent)
+            in_pod = waiting.pop(pod)
             deleted_at = time.monotonic()
             ready_app.delete("pod", pod)
             # in flight at the deletion: the terminating pod still runs it
