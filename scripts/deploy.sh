@@ -12,7 +12,10 @@
 #      with `kubectl rollout undo` and the script exits 3
 #   5. print the timings (and one machine-readable "deploy-timings:" line)
 #
-# Usage: scripts/deploy.sh VERSION [--variant fpm|swoole] [--print-manifests | --print-images]
+# Usage: scripts/deploy.sh VERSION [--variant fpm|swoole|comparison] [--print-manifests | --print-images]
+#   --variant          the overlay: fpm (default), swoole, or comparison (both web tiers side by
+#                      side, laravel-app-fpm on fpm.localhost and laravel-app-swoole on
+#                      swoole.localhost, sharing the data stores and the worker)
 #   VERSION            image tag of laravel-k8s-showcase/{fpm,nginx,worker,swoole} (a leading
 #                      "v" is dropped: v2.0.0 deploys the tag 2.0.0)
 #   --print-manifests  render only: print the manifests step 1 makes and exit (no cluster)
@@ -52,7 +55,7 @@
 # app.kubernetes.io/part-of=laravel-k8s-showcase, for the namespaced kinds of PRUNE_ALLOWLIST
 # only (never Namespaces or other cluster-scoped kinds, never Jobs), in the laravel namespace:
 # an object an earlier deploy applied and the manifests no longer have is deleted. Objects
-# without the label (the comparison overlay applied with kubectl apply -k, the TLS secrets,
+# without the label (objects applied by hand with kubectl apply -k, the TLS secrets,
 # Prometheus in its own namespace, Jobs of the migrations) are never pruned.
 # Exit codes: 0 deployed, 1 error before the web rollout, 3 rollout failed and rolled back,
 # 4 rollout failed and the rollback failed too.
@@ -118,6 +121,7 @@ render() {
   edit add patch --kind Ingress \
     --patch "[{\"op\": \"replace\", \"path\": \"/spec/ingressClassName\", \"value\": \"$LKS_INGRESS_CLASS\"}]"
   if [ -n "$LKS_INGRESS_HOST" ]; then
+    [ "$variant" != comparison ] || die "LKS_INGRESS_HOST names one host; the comparison overlay serves two (fpm.localhost, swoole.localhost)"
     edit add patch --kind Ingress --patch "[{\"op\": \"replace\", \"path\": \"/spec/rules/0/host\", \"value\": \"$LKS_INGRESS_HOST\"},
       {\"op\": \"replace\", \"path\": \"/spec/tls/0/hosts/0\", \"value\": \"$LKS_INGRESS_HOST\"}]"
   fi
@@ -242,8 +246,8 @@ main() {
       *) [ -z "$version" ] || die "one VERSION only"; version="$1"; shift ;;
     esac
   done
-  [ -n "$version" ] || die "usage: scripts/deploy.sh VERSION [--variant fpm|swoole]"
-  case "$variant" in fpm|swoole) ;; *) die "--variant must be fpm or swoole" ;; esac
+  [ -n "$version" ] || die "usage: scripts/deploy.sh VERSION [--variant fpm|swoole|comparison]"
+  case "$variant" in fpm|swoole|comparison) ;; *) die "--variant must be fpm, swoole or comparison, not '$variant'" ;; esac
   local tag="${version#v}"
   [[ "$tag" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] || die "not a valid image tag: $tag"
   [ "$tag" != latest ] || die "refusing :latest (kubelet would always pull it)"
@@ -259,12 +263,14 @@ main() {
   fi
   need "${KUBECTL%% *}" "make setup, or set KUBECTL"
 
-  local t0 t image web=laravel-app images
+  local t0 t image webs=(laravel-app) images runtimes=("$variant") web
+  [ "$variant" != comparison ] || { webs=(laravel-app-fpm laravel-app-swoole); runtimes=(fpm swoole); }
   t0=$(now)
   log "deploy $variant $tag"
   local repo="${IMAGE_PREFIX:-$LOCAL_REPO}"
-  images=("$repo/$variant:$tag" "$repo/worker:$tag")
-  [ "$variant" != fpm ] || images+=("$repo/nginx:$tag")
+  images=("$repo/worker:$tag")
+  for web in "${runtimes[@]}"; do images+=("$repo/$web:$tag"); done
+  [ "${runtimes[0]}" != fpm ] || images+=("$repo/nginx:$tag")
   if [ -n "$LKS_LOAD_IMAGE" ]; then
     t=$(now)
     for image in "${images[@]}"; do
@@ -292,7 +298,7 @@ main() {
 
   t=$(now)
   apply_pruned 'app.kubernetes.io/component in (web,worker)'
-  if wait_rollout "$tag" "$web" laravel-worker; then
+  if wait_rollout "$tag" "${webs[@]}" laravel-worker; then
     local t_rollout; t_rollout=$(since "$t")
     log "rollout of $tag completed in ${t_rollout}s (total $(since "$t0")s)"
     echo "deploy-timings: result=deployed variant=$variant version=$tag prepare=$t_prepare migrate=$t_migrate rollout=$t_rollout rollback=0 total=$(since "$t0")"
@@ -301,16 +307,14 @@ main() {
 
   local t_detect; t_detect=$(since "$t")
   t=$(now)
-  log "rolling back $web and laravel-worker (kubectl rollout undo)"
-  kc rollout undo "deployment/$web" >/dev/null || true
-  kc rollout undo deployment/laravel-worker >/dev/null || true
+  log "rolling back ${webs[*]} and laravel-worker (kubectl rollout undo)"
+  for web in "${webs[@]}" laravel-worker; do kc rollout undo "deployment/$web" >/dev/null || true; done
   local rc=3 result=rolled-back
-  if ! kc rollout status "deployment/$web" --timeout=120s >/dev/null \
-    || ! kc rollout status deployment/laravel-worker --timeout=120s >/dev/null; then
-    rc=4 result=rollback-failed
-  fi
+  for web in "${webs[@]}" laravel-worker; do
+    kc rollout status "deployment/$web" --timeout=120s >/dev/null || { rc=4 result=rollback-failed; }
+  done
   local t_rollback; t_rollback=$(since "$t")
-  log "rollout of $tag failed after ${t_detect}s; $result in ${t_rollback}s; serving $(kc get deployment "$web" -o jsonpath='{.spec.template.metadata.labels.app\.kubernetes\.io/version}')"
+  log "rollout of $tag failed after ${t_detect}s; $result in ${t_rollback}s; serving $(kc get deployment "${webs[0]}" -o jsonpath='{.spec.template.metadata.labels.app\.kubernetes\.io/version}')"
   echo "deploy-timings: result=$result variant=$variant version=$tag prepare=$t_prepare migrate=$t_migrate rollout=$t_detect rollback=$t_rollback total=$(since "$t0")"
   return "$rc"
 }

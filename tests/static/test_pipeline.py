@@ -540,7 +540,7 @@ def unprefixed(manifests: str, prefix: str) -> list[str]:
 
 
 @pytest.mark.criterion("cd-deploy")
-@pytest.mark.parametrize("overlay", DEPLOYABLE)
+@pytest.mark.parametrize("overlay", [*DEPLOYABLE, "comparison"])
 def test_deploy_sh_renders_every_image_under_image_prefix_with_the_commit_as_tag(overlay):
     proc = deploy_sh(
         SHA, "--variant", overlay, "--print-manifests", IMAGE_PREFIX=PREFIX, LKS_SECRETS="example"
@@ -557,6 +557,40 @@ def test_deploy_sh_renders_every_image_under_image_prefix_with_the_commit_as_tag
     assert local.returncode == 0, local.stderr
     assert unprefixed(local.stdout, PREFIX)
     assert unprefixed(local.stdout, "laravel-k8s-showcase") == []
+
+
+@pytest.mark.criterion("fpm-vs-swoole-comparison")
+def test_deploy_sh_renders_both_web_tiers_side_by_side_for_the_comparison():
+    proc = deploy_sh(SHA, "--variant", "comparison", "--print-manifests", LKS_SECRETS="example")
+    assert proc.returncode == 0, proc.stderr
+    docs = [d for d in yaml.safe_load_all(proc.stdout) if d]
+    deployments = sorted(d["metadata"]["name"] for d in docs if d["kind"] == "Deployment")
+    assert deployments == ["laravel-app-fpm", "laravel-app-swoole", "laravel-worker", "redis"]
+    hosts = sorted(d["spec"]["rules"][0]["host"] for d in docs if d["kind"] == "Ingress")
+    assert hosts == ["fpm.localhost", "swoole.localhost"]
+    images = deploy_sh(SHA, "--variant", "comparison", "--print-images", IMAGE_PREFIX=PREFIX)
+    assert images.returncode == 0, images.stderr
+    names = {i.rsplit("/", 1)[1].split(":")[0] for i in images.stdout.split()}
+    assert names == {"fpm", "nginx", "swoole", "worker", "redis", "mariadb"}
+
+
+@pytest.mark.criterion("fpm-vs-swoole-comparison")
+@pytest.mark.parametrize(
+    ("args", "env", "reason"),
+    [
+        (
+            ("--variant", "comparison"),
+            {"LKS_INGRESS_HOST": "demo.example"},
+            "LKS_INGRESS_HOST names one host",
+        ),
+        (("--variant", "both"), {}, "--variant must be fpm, swoole or comparison"),
+    ],
+    ids=["one-host-for-two-tiers", "unknown-variant"],
+)
+def test_deploy_sh_refuses_a_variant_or_host_it_cannot_render_with_a_one_line_reason(args, env, reason):
+    proc = deploy_sh(SHA, *args, "--print-images", **env)
+    assert proc.returncode != 0
+    assert reason in proc.stderr.strip().splitlines()[-1], proc.stderr
 
 
 @pytest.mark.criterion("cd-deploy")
