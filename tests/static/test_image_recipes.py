@@ -528,9 +528,27 @@ def composer_platform_problems(dockerfile: Path, final_target: str) -> list[str]
     return problems
 
 
+# every Dockerfile that runs `composer install` in the Composer image -> its final stage
+COMPOSER_INSTALLS = {"Dockerfile.fpm": "fpm", "Dockerfile.swoole": "swoole"}
+
+
 @pytest.mark.criterion("alpine-images", "dockerfile-multistage")
 def test_the_alpine_recipe_installs_with_composer_ignoring_the_platform_and_checks_it_in_the_final_stage():
     assert composer_platform_problems(APP / "Dockerfile.fpm", "fpm") == []
+
+
+@pytest.mark.criterion("dockerfile-multistage")
+def test_every_recipe_that_runs_composer_install_ignores_the_platform_there_and_checks_it_in_the_final_stage():
+    installs = sorted(
+        rel(d) for d in app_dockerfiles() if re.search(r"\bcomposer\s+install\b", d.read_text())
+    )
+    assert installs == sorted(f"app/{name}" for name in COMPOSER_INSTALLS), (
+        "a Dockerfile runs composer install: add it and its final stage to COMPOSER_INSTALLS"
+    )
+    problems = {
+        name: composer_platform_problems(APP / name, final) for name, final in COMPOSER_INSTALLS.items()
+    }
+    assert problems == {name: [] for name in COMPOSER_INSTALLS}
 
 
 @pytest.mark.criterion("alpine-images", "dockerfile-multistage")  # its negative: the check can fail
