@@ -426,7 +426,7 @@ def pin_problems(composer: dict) -> list[str]:
     problems = []
     for section in ("require", "require-dev"):
         for name, constraint in (composer.get(section) or {}).items():
-            if "/" in name and name != "laravel/octane" and not re.fullmatch(r"\d+\.\d+\.\d+", constraint):
+            if "/" in name and not re.fullmatch(r"\d+\.\d+\.\d+", constraint):
                 problems.append(f"{section}.{name}: {constraint!r} is not an exact version")
     return problems
 
@@ -438,8 +438,11 @@ def test_every_direct_composer_dependency_is_pinned_to_an_exact_version():
 
 @pytest.mark.criterion("ci-build")  # its negative: the check can fail
 def test_the_pin_check_rejects_a_caret_range():
-    assert pin_problems({"require": {"laravel/framework": "^10.48", "ext-redis": "*"}}) == [
-        "require.laravel/framework: '^10.48' is not an exact version"
+    assert pin_problems(
+        {"require": {"laravel/framework": "^10.48", "laravel/octane": "^2.3", "ext-redis": "*"}}
+    ) == [
+        "require.laravel/framework: '^10.48' is not an exact version",
+        "require.laravel/octane: '^2.3' is not an exact version",
     ]
 
 
@@ -528,9 +531,27 @@ def composer_platform_problems(dockerfile: Path, final_target: str) -> list[str]
     return problems
 
 
+# every Dockerfile that runs `composer install` in the Composer image -> its final stage
+COMPOSER_INSTALLS = {"Dockerfile.fpm": "fpm", "Dockerfile.swoole": "swoole"}
+
+
 @pytest.mark.criterion("alpine-images", "dockerfile-multistage")
 def test_the_alpine_recipe_installs_with_composer_ignoring_the_platform_and_checks_it_in_the_final_stage():
     assert composer_platform_problems(APP / "Dockerfile.fpm", "fpm") == []
+
+
+@pytest.mark.criterion("dockerfile-multistage")
+def test_every_recipe_that_runs_composer_install_ignores_the_platform_there_and_checks_it_in_the_final_stage():
+    installs = sorted(
+        rel(d) for d in app_dockerfiles() if re.search(r"\bcomposer\s+install\b", d.read_text())
+    )
+    assert installs == sorted(f"app/{name}" for name in COMPOSER_INSTALLS), (
+        "a Dockerfile runs composer install: add it and its final stage to COMPOSER_INSTALLS"
+    )
+    problems = {
+        name: composer_platform_problems(APP / name, final) for name, final in COMPOSER_INSTALLS.items()
+    }
+    assert problems == {name: [] for name in COMPOSER_INSTALLS}
 
 
 @pytest.mark.criterion("alpine-images", "dockerfile-multistage")  # its negative: the check can fail

@@ -12,6 +12,7 @@ is shown rejecting a broken sample.
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import hashlib
 import itertools
@@ -24,7 +25,7 @@ import pytest
 import yaml
 
 from fixtures.manifests import OVERLAYS, render
-from tests.repo import ROOT
+from tests.repo import ROOT, SAMPLES
 
 pytestmark = pytest.mark.static
 
@@ -189,6 +190,61 @@ def test_the_build_job_saves_what_make_build_builds_for_each_variant_with_the_on
     # the save step derives the names from `make -n build`: it must print the build command
     for variant in ("fpm", "swoole"):
         assert variant in built_names_for(variant)
+
+
+# --- the fixtures build with the run's profile ---------------------------------------------------
+def _mentions_build_script(node: ast.AST) -> bool:
+    return any(
+        isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value.endswith("build-images.sh")
+        for n in ast.walk(node)
+    )
+
+
+def forced_profiles(path: Path) -> list[str]:
+    """Calls in a Python file that build images with a fixed profile instead of the run's
+    (capabilities.profile, from --profile / LKS_PROFILE): build_images("offline", ...), or an
+    argument list of scripts/build-images.sh with a literal --profile value."""
+    problems = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        if name == "build_images" and node.args and isinstance(node.args[0], ast.Constant):
+            problems.append(f"{path.name}:{node.lineno}: build_images({node.args[0].value!r}, ...)")
+        for arg in node.args:
+            if not isinstance(arg, ast.List | ast.Tuple) or not _mentions_build_script(arg):
+                continue
+            values = [e.value if isinstance(e, ast.Constant) else None for e in arg.elts]
+            for i, value in enumerate(values):
+                if value == "--profile" and i + 1 < len(values) and isinstance(values[i + 1], str):
+                    problems.append(f"{path.name}:{node.lineno}: build-images.sh --profile {values[i + 1]}")
+                elif isinstance(value, str) and value.startswith("--profile="):
+                    problems.append(f"{path.name}:{node.lineno}: build-images.sh {value}")
+    return problems
+
+
+def suite_python() -> list[Path]:
+    return sorted(
+        p for d in ("fixtures", "suite", "plugins", "benchmarks", "tests") for p in (ROOT / d).rglob("*.py")
+    )
+
+
+@pytest.mark.criterion("ci-build", "ci-integration-tests")
+def test_no_fixture_builds_images_with_a_profile_other_than_the_runs():
+    """CI runs with LKS_PROFILE=online and loads the images its build job made; a fixture that
+    forced --profile offline would rebuild (or test) images of the other recipe."""
+    files = [p for p in suite_python() if SAMPLES not in p.parents]
+    assert ROOT / "fixtures" / "docker.py" in files
+    assert [problem for p in files for problem in forced_profiles(p)] == []
+
+
+@pytest.mark.criterion("ci-build", "ci-integration-tests")  # its negative: the check can fail
+def test_the_profile_check_rejects_a_fixture_that_forces_the_offline_profile():
+    assert forced_profiles(SAMPLES / "recipes" / "php_app.py") == [
+        "php_app.py:12: build_images('offline', ...)",
+        "php_app.py:13: build-images.sh --profile offline",
+        "php_app.py:14: build-images.sh --profile=online",
+    ]
 
 
 # --- caches keyed by versions -------------------------------------------------------------------
@@ -740,7 +796,13 @@ def _uses_scope(job: dict, scope: str) -> bool:
         return bool(re.search(r"run-id:", text))
     if scope == "security-events":
         return "upload-sarif" in text
+    if scope == "pull-requests":  # gitleaks lists a pull request's commits through the API
+        return "gitleaks/gitleaks-action@" in text
     return scope == "contents"
+
+
+# the scope a step that gets GITHUB_TOKEN needs it for
+TOKEN_SCOPES = {"packages": "write", "pull-requests": "read"}
 
 
 def permission_problems(workflow: dict) -> list[str]:
@@ -757,13 +819,15 @@ def permission_problems(workflow: dict) -> list[str]:
                 problems.append(f"{name}: contents: write")
             elif level in ("read", "write") and scope != "contents" and not _uses_scope(job, scope):
                 problems.append(f"{name}: {scope}: {level} but no step uses it")
-        if "GITHUB_TOKEN" in yaml.safe_dump(steps(job)) and perms.get("packages") != "write":
-            problems.append(f"{name}: hands the token to a step although it pushes nothing")
+        if "GITHUB_TOKEN" in yaml.safe_dump(steps(job)) and not any(
+            perms.get(scope) == level and _uses_scope(job, scope) for scope, level in TOKEN_SCOPES.items()
+        ):
+            problems.append(f"{name}: hands the token to a step that needs none of its scopes")
     return problems
 
 
 @pytest.mark.criterion("cicd-deploys", "ci-build")
-@pytest.mark.parametrize("name", ["ci.yml", "cd.yml"])
+@pytest.mark.parametrize("name", ["ci.yml", "cd.yml", "security.yml"])
 def test_every_job_gets_only_the_scopes_it_uses(name):
     assert permission_problems(load(name)) == []
 
@@ -790,6 +854,24 @@ def test_the_permissions_check_rejects_unused_and_missing_scopes():
         "actions: read with no other run's artifacts": {
             "permissions": top,
             "jobs": {"t": {"permissions": {"actions": "read"}, "steps": []}},
+        },
+        "the token to gitleaks without pull-requests: read (the old security.yml)": {
+            "permissions": top,
+            "jobs": {
+                "secret-scan": {
+                    "permissions": {"contents": "read"},
+                    "steps": [
+                        {
+                            "uses": "gitleaks/gitleaks-action@" + "0" * 40,
+                            "env": {"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"},
+                        }
+                    ],
+                }
+            },
+        },
+        "pull-requests: read with no step that lists a pull request": {
+            "permissions": top,
+            "jobs": {"t": {"permissions": {"pull-requests": "read"}, "steps": [{"run": "make test-app"}]}},
         },
     }
     for label, sample in samples.items():

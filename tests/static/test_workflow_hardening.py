@@ -4,10 +4,12 @@ leaves out only files that must run privileged, each of which exists."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 
-from tests.repo import ROOT
+from tests.repo import ROOT, SAMPLES
 
 pytestmark = [pytest.mark.static, pytest.mark.criterion("security-scan-ci")]
 
@@ -82,3 +84,75 @@ def test_the_filesystem_scan_skips_only_what_must_run_privileged_and_it_exists()
     assert dirs == BROKEN_ON_PURPOSE
     missing = [p for p in files | dirs if not (ROOT / p).exists()]
     assert missing == [], f"the scan leaves out paths that do not exist (moved?): {missing}"
+
+
+# --- the image scan scans what the pipeline ships ------------------------------------------------
+SHIPPED_BUILD = re.compile(r"scripts/build-images\.sh --profile online|make build PROFILE=online")
+
+
+def _matrix_values(job: dict, key: str) -> list[str]:
+    return list(((job.get("strategy") or {}).get("matrix") or {}).get(key) or [])
+
+
+def image_scan_problems(workflow: dict, shipped: set[str], dockerfiles: set[str]) -> list[str]:
+    """The Trivy image scan must scan every image the overlays deploy (`shipped`: names such as
+    fpm, redis), each built by the recipe ci builds it with (scripts/build-images.sh --profile
+    online), never a `docker build` of its own; hadolint must lint every Dockerfile that recipe
+    builds from (`dockerfiles`, relative to the repository)."""
+    problems = []
+    scanned: set[str] = set()
+    linted: set[str] = set()
+    for name, job in workflow.get("jobs", {}).items():
+        runs = "\n".join(s.get("run", "") for s in job.get("steps", []))
+        for step in job.get("steps", []):
+            uses, with_ = step.get("uses", ""), step.get("with") or {}
+            if uses.startswith("aquasecurity/trivy-action@") and with_.get("image-ref"):
+                if re.search(r"(^|\s)docker (image )?build\s", runs) or not SHIPPED_BUILD.search(runs):
+                    problems.append(
+                        f"{name}: scans an image it builds with its own `docker build`, not the one "
+                        "scripts/build-images.sh --profile online ships"
+                    )
+                scanned |= set(_matrix_values(job, "image") or _matrix_values(job, "variant"))
+            if uses.startswith("hadolint/hadolint-action@"):
+                linted |= set(_matrix_values(job, "dockerfile")) or {str(with_.get("dockerfile"))}
+    if missing := sorted(shipped - scanned):
+        problems.append(f"the image scan leaves out shipped images: {missing}")
+    if unlinted := sorted(dockerfiles - linted):
+        problems.append(f"hadolint leaves out Dockerfiles the images are built from: {unlinted}")
+    return problems
+
+
+def shipped_images() -> set[str]:
+    from tests.static.test_pipeline import DEPLOYABLE, overlay_images
+
+    return {i.split("/")[-1].split(":")[0] for v in DEPLOYABLE for i in overlay_images(v)}
+
+
+def built_dockerfiles() -> set[str]:
+    from tests.static.test_image_recipes import build_plan
+
+    plans = [build_plan("online"), build_plan("online", "alpine")]
+    return {f"app/{file}" for plan in plans for file, _, _ in plan.values()}
+
+
+@pytest.mark.criterion("security-scan-ci")
+def test_the_image_scan_scans_every_shipped_image_as_ci_builds_it_and_hadolint_every_dockerfile():
+    workflow = yaml.safe_load((WORKFLOWS / "security.yml").read_text())
+    shipped = shipped_images()
+    assert {"fpm", "nginx", "worker", "swoole", "redis", "mariadb"} <= shipped, shipped
+    dockerfiles = built_dockerfiles()
+    assert "app/docker/offline/Dockerfile" in dockerfiles, dockerfiles
+    assert image_scan_problems(workflow, shipped, dockerfiles) == []
+
+
+@pytest.mark.criterion("security-scan-ci")  # its negative: the check can fail
+def test_the_image_scan_check_rejects_the_old_scan_of_a_docker_build_of_the_alpine_dockerfile():
+    sample = yaml.safe_load((SAMPLES / "workflow" / "security-own-build.yml").read_text())
+    assert image_scan_problems(sample, shipped_images(), built_dockerfiles()) == [
+        "image-scan: scans an image it builds with its own `docker build`, not the one "
+        "scripts/build-images.sh --profile online ships",
+        "the image scan leaves out shipped images: ['mariadb', 'nginx', 'redis', 'worker']",
+        "hadolint leaves out Dockerfiles the images are built from: ['app/docker/offline/Dockerfile', "
+        "'app/docker/offline/mariadb.Dockerfile', 'app/docker/offline/nginx.Dockerfile', "
+        "'app/docker/offline/redis.Dockerfile']",
+    ]
