@@ -126,8 +126,20 @@ debian_mirror() {
   echo "${uri%/}"
 }
 
-# registry_reachable -> 0 when a registry name of LKS_REGISTRY_HOSTS (space-separated) resolves (DNS only; the suite reads the same default: suite/registry.py)
-registry_reachable() { local h; for h in ${LKS_REGISTRY_HOSTS:-registry-1.docker.io}; do getent hosts "$h" >/dev/null 2>&1 && return 0; done; return 1; }
+# registry_hosts -> the registry names the profile probes, space-separated: LKS_REGISTRY_HOSTS when
+# set, else the host of the Docker engine's own default registry (`docker info`'s
+# IndexServerAddress: no registry name is written here); nothing without an engine. The suite asks
+# the same way: suite/registry.py.
+registry_hosts() {
+  if [ -n "${LKS_REGISTRY_HOSTS:-}" ]; then echo "$LKS_REGISTRY_HOSTS"; return 0; fi
+  local address
+  address=$(docker info --format '{{.IndexServerAddress}}' 2>/dev/null) || return 0
+  address=${address#*://}
+  echo "${address%%/*}"
+}
+
+# registry_reachable -> 0 when one of registry_hosts resolves (DNS only: no packet to the registry)
+registry_reachable() { local h; for h in $(registry_hosts); do getent hosts "$h" >/dev/null 2>&1 && return 0; done; return 1; }
 
 # wait_for SECONDS DESCRIPTION CMD... -> poll CMD until it succeeds or the deadline passes
 wait_for() {
