@@ -41,6 +41,7 @@ WEBS = {"fpm": "laravel-app-fpm", "swoole": "laravel-app-swoole"}
 HOSTS = {"fpm": "fpm.localhost", "swoole": "swoole.localhost"}
 TLS_SECRETS = {"fpm": "laravel-tls-fpm", "swoole": "laravel-tls-swoole"}
 TRAFFIC = 40  # /api/ping requests per runtime
+PANEL_WAIT_S = 180
 
 
 def _deploy(handle: App, artifacts_dir: Path) -> None:
@@ -155,9 +156,27 @@ def test_both_runtimes_serve_side_by_side_and_the_comparison_dashboard_shows_bot
             timeout=180,
         )
 
-    # every panel of the comparison dashboard has data; split by runtime, for both
+    # every panel of the comparison dashboard has data; split by runtime, for both. The recording
+    # rules (5m windows) and the kubelet series of new pods arrive a few evaluations late: the
+    # check is repeated until it holds or PANEL_WAIT_S passed, and what is still missing is shown
+    dashboard_panels = list(panels(load(DASHBOARDS / "comparison-dashboard.json")))
+    deadline = time.monotonic() + PANEL_WAIT_S
+    while (found := panel_problems(prometheus, dashboard_panels))[0] and time.monotonic() < deadline:
+        time.sleep(10)
+    problems, proven = found
+    record_metric(
+        "fpm-vs-swoole-comparison", "comparison panels with data for both runtimes", proven, "panels"
+    )
+    assert not problems, (
+        f"comparison dashboard after {PANEL_WAIT_S} s, {proven}/{len(dashboard_panels)} panels proven:\n"
+        + "\n".join(problems)
+    )
+
+
+def panel_problems(prometheus, dashboard_panels: list[dict]) -> tuple[list[str], int]:
+    """(what is wrong, panels proven): a query Prometheus rejects, a panel without data, a panel
+    split by runtime (and not filtered to one) with data for one runtime only."""
     problems, proven = [], 0
-    dashboard_panels = panels(load(DASHBOARDS / "comparison-dashboard.json"))
     for panel in dashboard_panels:
         seen_runtimes, has_data = set(), False
         for target in panel["targets"]:
@@ -166,16 +185,11 @@ def test_both_runtimes_serve_side_by_side_and_the_comparison_dashboard_shows_bot
                 problems.append(f"{panel['title']} / {target['refId']}: {error}")
             has_data = has_data or bool(result)
             seen_runtimes |= {s["metric"]["runtime"] for s in result if "runtime" in s["metric"]}
-        split = seen_runtimes and not runtimes(panel)  # a per-runtime series, not filtered to one
+        split = seen_runtimes and not runtimes(panel)
         if not has_data:
             problems.append(f"{panel['title']}: no data")
         elif split and not {"fpm", "swoole"} <= seen_runtimes:
             problems.append(f"{panel['title']}: data for {sorted(seen_runtimes)} only")
         else:
             proven += 1
-    record_metric(
-        "fpm-vs-swoole-comparison", "comparison panels with data for both runtimes", proven, "panels"
-    )
-    assert not problems, (
-        f"comparison dashboard, {proven}/{len(dashboard_panels)} panels proven:\n" + "\n".join(problems)
-    )
+    return problems, proven
