@@ -103,6 +103,9 @@ def services_env(redis, database) -> dict[str, str]:
         "REDIS_HOST": redis.host,
         "REDIS_PORT": str(redis.port),
         "REDIS_PASSWORD": "",
+        # no object store on a stack unless a test starts one (fixtures/seaweedfs.py, whose
+        # ObjectStore.app_env() sets every AWS_* variable): uploads not configured
+        "AWS_BUCKET": "",
     }
 
 

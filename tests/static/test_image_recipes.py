@@ -216,7 +216,16 @@ def built_tags() -> set[str]:
         tags |= build_plan(profile, flavour).keys()
     # the monitoring stack's Prometheus has its own script (scripts/build-prometheus-image.sh)
     m = re.search(r'PROMETHEUS_IMAGE:-([^}"]+)', (ROOT / "scripts" / "build-prometheus-image.sh").read_text())
-    return tags | ({m.group(1)} if m else set())
+    # the uploads' object store too (scripts/build-seaweedfs-image.sh, tagged by its version)
+    seaweedfs = subprocess.run(
+        [str(ROOT / "scripts" / "build-seaweedfs-image.sh"), "--name"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+        env=dict(os.environ, IMAGE_PREFIX=PREFIX),
+    ).stdout.strip()
+    return tags | ({m.group(1)} if m else set()) | {seaweedfs}
 
 
 @pytest.mark.criterion("ci-build", "cd-deploy")
