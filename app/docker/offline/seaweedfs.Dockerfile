@@ -18,6 +18,9 @@ COPY seaweedfs-entrypoint.sh /usr/local/bin/seaweedfs-entrypoint
 RUN groupadd --gid 10001 seaweed && useradd --uid 10001 --gid 10001 --home-dir /data --no-create-home --shell /usr/sbin/nologin seaweed \
  && install -d -o 10001 -g 10001 /data \
  && weed version
+# Go's soft memory limit: without it weed's heap grows past 500 MiB after 200 MB of 20 MB objects
+# (measured RSS 514 MiB; 141 MiB with this limit), above the pod's 384Mi memory limit
+ENV GOMEMLIMIT=160MiB
 USER 10001:10001
 WORKDIR /data
 VOLUME ["/data"]
