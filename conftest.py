@@ -17,6 +17,7 @@ pytest_plugins = [
     "plugins.criteria_index",
     "fixtures.docker",
     "fixtures.redis",
+    "fixtures.seaweedfs",
     "fixtures.mariadb",
     "fixtures.phpunit",
     "fixtures.fpm",

@@ -46,7 +46,8 @@ from suite.project import image
 # the roles of a variant's serving containers, the one that is published first
 WEB_ROLES = {"fpm": ("nginx", "fpm"), "swoole": ("swoole",)}
 WEB_PORT = {"fpm": 8080, "swoole": 8000}
-HEALTHY_S = {"redis": 30, "mariadb": 120, "worker": 60, "web": 90}
+HEALTHY_S = {"redis": 30, "mariadb": 120, "worker": 60, "web": 90, "seaweedfs": 90}
+S3_PORT = 8333
 
 
 @dataclass
@@ -55,6 +56,40 @@ class Database(Container):
     user: str = "laravel"
     password: str = ""
     test_database: str = "laravel_test"  # PHPUnit's own database
+
+
+@dataclass
+class ObjectStore(Container):
+    """The uploads' S3 store (SeaweedFS) on the network, its S3 API also on 127.0.0.1:`published`
+    so that a test reads the bucket itself, not through the app."""
+
+    bucket: str = "uploads"
+    access_key: str = ""
+    secret_key: str = ""
+    published: int = 0
+
+    def app_env(self) -> dict[str, str]:
+        """What the app is given to use it (the variables of config/filesystems.php's `objects` disk)."""
+        return {
+            "AWS_ACCESS_KEY_ID": self.access_key,
+            "AWS_SECRET_ACCESS_KEY": self.secret_key,
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_BUCKET": self.bucket,
+            "AWS_ENDPOINT": f"http://{self.alias}:{S3_PORT}",
+            "AWS_USE_PATH_STYLE_ENDPOINT": "true",
+        }
+
+    def client(self):
+        """An S3 client of the test's own (MinIO's Python SDK), on the published port."""
+        from minio import Minio
+
+        return Minio(
+            f"127.0.0.1:{self.published}",
+            access_key=self.access_key,
+            secret_key=self.secret_key,
+            secure=False,
+            region="us-east-1",
+        )
 
 
 def services_env(redis, database) -> dict[str, str]:
@@ -68,6 +103,9 @@ def services_env(redis, database) -> dict[str, str]:
         "REDIS_HOST": redis.host,
         "REDIS_PORT": str(redis.port),
         "REDIS_PASSWORD": "",
+        # no object store on a stack unless a test starts one (fixtures/seaweedfs.py, whose
+        # ObjectStore.app_env() sets every AWS_* variable): uploads not configured
+        "AWS_BUCKET": "",
     }
 
 
@@ -147,6 +185,33 @@ class Stack:
         }
         c = self.start("mariadb", "mariadb", env, port=3306, role="mariadb", wait_s=HEALTHY_S["mariadb"])
         return Database(**vars(c), password=password)
+
+    def seaweedfs(self, image_tag: str, alias: str = "seaweedfs") -> ObjectStore:
+        """SeaweedFS with a random S3 identity and its bucket, S3 published on a free 127.0.0.1 port."""
+        store = {
+            "access_key": secrets.token_hex(10),
+            "secret_key": secrets.token_hex(20),
+            "bucket": "uploads",
+        }
+        env = {
+            "S3_ACCESS_KEY": store["access_key"],
+            "S3_SECRET_KEY": store["secret_key"],
+            "S3_BUCKET": store["bucket"],
+        }
+        published = free_port()
+        c = start_container(
+            image_tag,
+            alias,
+            self.network,
+            env,
+            port=S3_PORT,
+            stack=self.name,
+            role="seaweedfs",
+            wait_s=HEALTHY_S["seaweedfs"],
+            publish={S3_PORT: published},
+            memory="512m",
+        )
+        return ObjectStore(**vars(c), **store, published=published)
 
     def migrate(self, env: dict[str, str]) -> None:
         """The migrations, once, in a one-off container of the fpm image."""

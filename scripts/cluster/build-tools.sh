@@ -4,7 +4,7 @@
 # A wrapper module requires the program's module and repeats its non-local replace and
 # exclude directives (go install ignores them, go build in the wrapper honours them), so
 # modules like Traefik and etcd build without checking out their repositories.
-#   usage: build-tools.sh kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|all
+#   usage: build-tools.sh kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|seaweedfs|all
 #   LKS_CACHE   cache root (default: scripts/lib/common.sh)
 #   GO_NICE     niceness of the compiler (default 10: the machine is shared)
 #   LKS_PROFILE online = kind is the released binary (checked against its published SHA-256),
@@ -94,12 +94,16 @@ build_one() {
       wrapper_build crictl "$CRICTL_VERSION" sigs.k8s.io/cri-tools sigs.k8s.io/cri-tools/cmd/crictl crictl \
         "-X sigs.k8s.io/cri-tools/pkg/version.Version=$CRICTL_VERSION" ;;
     pause) build_pause ;;
-    *) die "unknown tool '$1' (kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|all)" ;;
+    seaweedfs)
+      # the uploads' object store (scripts/build-seaweedfs-image.sh); not part of `all`
+      wrapper_build seaweedfs "$SEAWEEDFS_VERSION" github.com/seaweedfs/seaweedfs \
+        github.com/seaweedfs/seaweedfs/weed weed "" ;;
+    *) die "unknown tool '$1' (kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|seaweedfs|all)" ;;
   esac
 }
 
 main() {
-  [ "$#" -eq 1 ] || die "usage: $0 kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|all"
+  [ "$#" -eq 1 ] || die "usage: $0 kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|seaweedfs|all"
   if [ "$1" = kind ] && [ "${LKS_PROFILE:-offline}" = online ]; then build_one kind; return; fi
   need go "install Go >= 1.24 (https://go.dev/dl) or Debian's golang-go"
   need jq "apt-get install jq"

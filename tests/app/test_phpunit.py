@@ -16,6 +16,7 @@ CRITERIA = [
     "migrations",
     "queue-redis",
     "stress-endpoint",
+    "uploads-object-storage",
     "laravel-health-checks",
     "custom-prometheus-metrics",
     "php-laravel-metrics",

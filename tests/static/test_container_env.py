@@ -33,6 +33,7 @@ TIER_OVERRIDES = {
     "REDIS_PORT",
     "REDIS_PASSWORD",
     "SESSION_SECURE_COOKIE",
+    "AWS_BUCKET",  # no object store on a stack unless a test starts one
 }
 
 

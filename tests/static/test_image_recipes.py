@@ -216,7 +216,16 @@ def built_tags() -> set[str]:
         tags |= build_plan(profile, flavour).keys()
     # the monitoring stack's Prometheus has its own script (scripts/build-prometheus-image.sh)
     m = re.search(r'PROMETHEUS_IMAGE:-([^}"]+)', (ROOT / "scripts" / "build-prometheus-image.sh").read_text())
-    return tags | ({m.group(1)} if m else set())
+    # the uploads' object store too (scripts/build-seaweedfs-image.sh, tagged by its version)
+    seaweedfs = subprocess.run(
+        [str(ROOT / "scripts" / "build-seaweedfs-image.sh"), "--name"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+        env=dict(os.environ, IMAGE_PREFIX=PREFIX),
+    ).stdout.strip()
+    return tags | ({m.group(1)} if m else set()) | {seaweedfs}
 
 
 @pytest.mark.criterion("ci-build", "cd-deploy")
@@ -354,6 +363,10 @@ NAMESPACE_PACKAGES = {
     "Illuminate": "laravel/framework",
     "Monolog": "monolog/monolog",
     "Symfony\\Component\\HttpFoundation": "symfony/http-foundation",
+    "Symfony\\Component\\HttpClient": "symfony/http-client",
+    "Symfony\\Contracts\\HttpClient": "symfony/http-client-contracts",
+    "AsyncAws\\Core": "async-aws/core",
+    "League\\Flysystem": "league/flysystem",
     "Symfony\\Component\\HttpKernel": "symfony/http-kernel",
     "Carbon": "nesbot/carbon",
     "Psr\\Log": "psr/log",

@@ -38,7 +38,8 @@ foreach ($packages as $package) {
         }
     }
 }
-$roots = [SHARE . '/Illuminate/autoload.php', SHARE . '/Monolog/autoload.php', SHARE . '/Carbon/autoload.php'];
+// AsyncAws/Core: the object store adapter's SigV4 signer (and, through it, Symfony's HTTP client)
+$roots = [SHARE . '/Illuminate/autoload.php', SHARE . '/Monolog/autoload.php', SHARE . '/Carbon/autoload.php', SHARE . '/AsyncAws/Core/autoload.php'];
 if ($dev) {
     $roots[] = SHARE . '/Mockery/autoload.php';
     $roots[] = SHARE . '/Faker/autoload.php';

@@ -1,5 +1,6 @@
 <?php
 
+use App\Http\Controllers\AttachmentController;
 use App\Http\Controllers\AuthController;
 use App\Http\Controllers\JobController;
 use App\Http\Controllers\PingController;
@@ -37,5 +38,11 @@ Route::middleware('session')->group(function () {
 
         Route::post('/jobs', [JobController::class, 'store'])->middleware('can:create,App\Models\JobRun')->name('jobs.store');
         Route::get('/jobs/{jobRun}', [JobController::class, 'show'])->middleware('can:view,jobRun')->name('jobs.show');
+
+        // attachments (docs/UPLOADS.md): uploading changes the task; {attachment} is bound among
+        // the caller's own attachments like {task}
+        Route::post('/tasks/{task}/attachments', [AttachmentController::class, 'store'])->middleware('can:update,task')->name('attachments.store');
+        Route::get('/attachments/{attachment}', [AttachmentController::class, 'show'])->middleware('can:view,attachment')->name('attachments.show');
+        Route::delete('/attachments/{attachment}', [AttachmentController::class, 'destroy'])->middleware('can:delete,attachment')->name('attachments.destroy');
     });
 });

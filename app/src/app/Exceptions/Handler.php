@@ -2,6 +2,7 @@
 
 namespace App\Exceptions;
 
+use App\Filesystem\StoreUnavailable;
 use Illuminate\Database\Eloquent\ModelNotFoundException;
 use Illuminate\Foundation\Exceptions\Handler as ExceptionHandler;
 use Illuminate\Http\Request;
@@ -11,7 +12,7 @@ use Throwable;
 /**
  * Every error is JSON, whatever the client's Accept header: 404 for unknown routes and ids,
  * 405 for wrong methods, 422 with field errors, 400 for malformed JSON, 413 for big bodies,
- * 429 when throttled; a 500 carries the request id, never a stack trace.
+ * 429 when throttled, 503 when the object store is down; a 500 carries the request id, never a stack trace.
  */
 class Handler extends ExceptionHandler
 {
@@ -20,6 +21,10 @@ class Handler extends ExceptionHandler
 
     public function register(): void
     {
+        // the object store is down or failing: the client may retry, nothing was stored
+        $this->renderable(fn (StoreUnavailable $e) => response()->json(
+            ['message' => 'Object store unavailable, try again later.'], 503, ['Retry-After' => '5'],
+        ));
         $this->renderable(function (NotFoundHttpException $e, Request $request) {
             $previous = $e->getPrevious();
             if ($previous instanceof ModelNotFoundException) {

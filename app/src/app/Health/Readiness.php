@@ -6,6 +6,7 @@ use Illuminate\Contracts\Cache\Factory as CacheFactory;
 use Illuminate\Contracts\Queue\Factory as QueueFactory;
 use Illuminate\Database\DatabaseManager;
 use Illuminate\Redis\RedisManager;
+use Illuminate\Support\Facades\Storage;
 use Illuminate\Support\Str;
 use Throwable;
 
@@ -13,7 +14,10 @@ use Throwable;
  * The readiness checks of a Laravel pod, each timed and reported on its own:
  * database (a query), redis (PING), cache (write, read back, delete), queue (size of the default
  * queue on its connection), migrations (every migration file has run), draining (the drain
- * switch is off). Connection timeouts in config keep the whole run under the probe's timeout.
+ * switch is off), and object_store (HEAD of the uploads' bucket) where a bucket is configured.
+ * The object store is reported but not required (`required: false`): without it only uploads and
+ * downloads fail (503), so a store outage must not take every pod out of the Service.
+ * Connection timeouts in config keep the whole run under the probe's timeout.
  */
 class Readiness
 {
@@ -27,6 +31,29 @@ class Readiness
 
     /** @return array<string, array{ok: bool, ms: float, error?: string, detail?: mixed}> */
     public function run(): array
+    {
+        return $this->core() + $this->objectStore();
+    }
+
+    /** @return array<string, array{ok: bool, ms: float, required: false, error?: string}> */
+    private function objectStore(): array
+    {
+        $disk = (string) config('uploads.disk');
+        if ((string) config("filesystems.disks.{$disk}.bucket") === '') {
+            return [];
+        }
+        $check = $this->check(function () use ($disk) {
+            $adapter = Storage::disk($disk)->getAdapter();
+            method_exists($adapter, 'checkBucket') ? $adapter->checkBucket() : Storage::disk($disk)->fileExists('.ready');
+
+            return ['bucket' => config("filesystems.disks.{$disk}.bucket")];
+        });
+
+        return ['object_store' => $check + ['required' => false]];
+    }
+
+    /** @return array<string, array{ok: bool, ms: float, error?: string, detail?: mixed}> */
+    private function core(): array
     {
         return [
             'database' => $this->check(function () {

@@ -24,6 +24,10 @@ final class Definitions
             'laravel_db_query_duration_seconds' => ['histogram', 'Database query time by connection.', ['connection'], 'local'],
             'laravel_cache_hits_total' => ['counter', 'Cache hits by store.', ['store'], 'local'],
             'laravel_cache_misses_total' => ['counter', 'Cache misses by store.', ['store'], 'local'],
+            // --- uploads to the object store (local), outcome: stored, too_large, wrong_type, invalid, store_unavailable, error
+            'app_uploads_total' => ['counter', 'Attachment uploads by outcome.', ['outcome'], 'local'],
+            'app_upload_bytes_total' => ['counter', 'Bytes of attachment uploads by outcome (the file, not the request).', ['outcome'], 'local'],
+            'app_upload_duration_seconds' => ['histogram', 'Attachment upload time in the app (validation, hashing, the PUT to the store, the row) by outcome.', ['outcome'], 'local'],
             // --- queue (redis: written by the worker process)
             'laravel_queue_jobs_processed_total' => ['counter', 'Queue jobs processed successfully, by queue and job class.', ['queue', 'job'], 'redis'],
             'laravel_queue_jobs_failed_total' => ['counter', 'Queue jobs that failed for good (recorded in failed_jobs), by queue and job class.', ['queue', 'job'], 'redis'],

@@ -5,6 +5,7 @@ namespace App\Models;
 use App\Models\Concerns\BelongsToUser;
 use Illuminate\Database\Eloquent\Factories\HasFactory;
 use Illuminate\Database\Eloquent\Model;
+use Illuminate\Database\Eloquent\Relations\HasMany;
 
 /** A task belongs to the user who created it; `user_id` is never mass-assigned (not fillable). */
 class Task extends Model
@@ -28,4 +29,10 @@ class Task extends Model
         'status' => 'todo',
         'priority' => 'normal',
     ];
+
+    /** @return HasMany<Attachment> */
+    public function attachments(): HasMany
+    {
+        return $this->hasMany(Attachment::class);
+    }
 }

@@ -2,12 +2,16 @@
 
 namespace App\Providers;
 
+use App\Filesystem\S3Adapter;
 use App\Metrics\RequestContext;
+use App\Models\Attachment;
 use App\Models\JobRun;
 use App\Models\Task;
+use App\Policies\AttachmentPolicy;
 use App\Policies\JobRunPolicy;
 use App\Policies\TaskPolicy;
 use Illuminate\Database\Eloquent\Model;
+use Illuminate\Filesystem\FilesystemAdapter;
 use Illuminate\Http\Resources\Json\JsonResource;
 use Illuminate\Queue\Events\JobExceptionOccurred;
 use Illuminate\Queue\Events\JobFailed;
@@ -16,7 +20,10 @@ use Illuminate\Queue\Events\JobProcessing;
 use Illuminate\Support\Facades\Event;
 use Illuminate\Support\Facades\Gate;
 use Illuminate\Support\Facades\Log;
+use Illuminate\Support\Facades\Storage;
 use Illuminate\Support\ServiceProvider;
+use League\Flysystem\Filesystem;
+use Symfony\Component\HttpClient\HttpClient;
 
 class AppServiceProvider extends ServiceProvider
 {
@@ -35,6 +42,14 @@ class AppServiceProvider extends ServiceProvider
         // who may do what (docs/APP.md, "Access matrix")
         Gate::policy(Task::class, TaskPolicy::class);
         Gate::policy(JobRun::class, JobRunPolicy::class);
+        Gate::policy(Attachment::class, AttachmentPolicy::class);
+
+        // the uploads' object store without the AWS SDK (config/filesystems.php, docs/UPLOADS.md)
+        Storage::extend('s3-sigv4', fn ($app, array $config) => new FilesystemAdapter(
+            new Filesystem($adapter = S3Adapter::fromConfig(HttpClient::create(), $config), $config),
+            $adapter,
+            $config,
+        ));
 
         // the queue worker runs `queue:work --quiet`: its job lifecycle is logged here, as JSON
         // lines like every other log, instead of the console's human-readable table

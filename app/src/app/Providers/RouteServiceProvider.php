@@ -2,6 +2,7 @@
 
 namespace App\Providers;
 
+use App\Models\Attachment;
 use App\Models\JobRun;
 use App\Models\Task;
 use Illuminate\Cache\RateLimiting\Limit;
@@ -21,6 +22,7 @@ class RouteServiceProvider extends ServiceProvider
         // resolves through the facade, i.e. the current request's application (Octane too).
         Route::bind('task', fn (string $id) => Task::query()->ownedBy(Auth::user())->findOrFail($id));
         Route::bind('jobRun', fn (string $id) => JobRun::query()->ownedBy(Auth::user())->findOrFail($id));
+        Route::bind('attachment', fn (string $id) => Attachment::query()->ownedBy(Auth::user())->findOrFail($id));
 
         // registrations per client address (behind the trusted proxy: the real client's)
         RateLimiter::for('register', fn (Request $request) => Limit::perMinute((int) config('auth.register_max_attempts'))

@@ -35,6 +35,7 @@ class AccessMatrixTest extends TestCase
         'GET api/auth/me', 'POST api/auth/logout',
         'GET api/tasks', 'POST api/tasks', 'GET api/tasks/{task}', 'PUT api/tasks/{task}',
         'PATCH api/tasks/{task}', 'DELETE api/tasks/{task}', 'POST api/jobs', 'GET api/jobs/{jobRun}',
+        'POST api/tasks/{task}/attachments', 'GET api/attachments/{attachment}', 'DELETE api/attachments/{attachment}',
     ];
 
     private User $owner;
@@ -65,7 +66,9 @@ class AccessMatrixTest extends TestCase
 
     private function uri(string $route): string
     {
-        return '/'.strtr($route, ['{task}' => (string) $this->task->id, '{jobRun}' => '00000000-0000-0000-0000-000000000000']);
+        return '/'.strtr($route, [
+            '{task}' => (string) $this->task->id, '{jobRun}' => '00000000-0000-0000-0000-000000000000', '{attachment}' => '1',
+        ]);
     }
 
     public function test_every_route_is_in_the_access_matrix(): void

@@ -24,16 +24,22 @@ class HealthController extends Controller
         return response()->json($body)->header('Cache-Control', 'no-store');
     }
 
-    /** Readiness: 200 when every check passes, 503 (with the same per-check JSON) otherwise. */
+    /**
+     * Readiness: 200 when every required check passes, 503 (with the same per-check JSON)
+     * otherwise; a failing optional check (`required: false`, the object store) answers 200 with
+     * status "degraded".
+     */
     public function ready(Readiness $readiness): JsonResponse
     {
         $checks = $readiness->run();
-        $ok = ! in_array(false, array_column($checks, 'ok'), true);
-        if (! $ok) {
-            Log::warning('not ready', ['failed' => array_keys(array_filter($checks, fn ($c) => ! $c['ok']))]);
+        $failed = array_keys(array_filter($checks, fn ($c) => ! $c['ok']));
+        $ok = [] === array_filter($failed, fn ($name) => ($checks[$name]['required'] ?? true) !== false);
+        if ($failed) {
+            Log::warning($ok ? 'degraded' : 'not ready', ['failed' => $failed]);
         }
+        $status = $ok ? ($failed ? 'degraded' : 'ok') : 'fail';
 
-        return response()->json(['status' => $ok ? 'ok' : 'fail', 'checks' => $checks], $ok ? 200 : 503)
+        return response()->json(['status' => $status, 'checks' => $checks], $ok ? 200 : 503)
             ->header('Cache-Control', 'no-store');
     }
 }
