@@ -107,9 +107,13 @@ def test_the_alpine_check_rejects_the_debian_image_of_the_default_recipe(app_ima
 # --- composer.json pins = what the Debian recipe installs -----------------------------------------
 # composer package -> the Debian package that provides it in the php-test image
 DEBIAN_PACKAGES = {
+    "async-aws/core": "php-async-aws-core",
     "laravel/framework": "php-laravel-framework",
+    "league/flysystem": "php-league-flysystem",
     "monolog/monolog": "php-monolog",
     "psr/log": "php-psr-log",
+    "symfony/http-client": "php-symfony-http-client",
+    "symfony/http-client-contracts": "php-symfony-http-client-contracts",
     "symfony/http-foundation": "php-symfony-http-foundation",
     "symfony/http-kernel": "php-symfony-http-kernel",
     "fakerphp/faker": "php-faker",
