@@ -23,7 +23,6 @@ import pytest
 from fixtures.cluster import Cluster
 from fixtures.k8s_app import (
     NAMESPACE,
-    VERSION,
     App,
     _current_variant,
     _db_storage,
@@ -44,19 +43,6 @@ TRAFFIC = 40  # /api/ping requests per runtime
 PANEL_WAIT_S = 180
 
 
-def _deploy(handle: App, artifacts_dir: Path) -> None:
-    proc = handle.deploy(VERSION)
-    (artifacts_dir / f"deploy-{handle.variant}.log").write_text(proc.stdout + proc.stderr)
-    if proc.returncode != 0:
-        handle.export_logs(artifacts_dir / f"app-{handle.variant}-deploy")
-        errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
-        pytest.fail(
-            f"scripts/deploy.sh {VERSION} --variant {handle.variant} failed: "
-            f"{errors[-1] if errors else proc.stderr[-1500:]}",
-            pytrace=False,
-        )
-
-
 @pytest.fixture(scope="module")
 def side_by_side(
     request: pytest.FixtureRequest, capabilities, cluster: Cluster, artifacts_dir: Path
@@ -72,14 +58,14 @@ def side_by_side(
     storage = _db_storage(cluster)
     handle = App("comparison", cluster, db_storage=storage)
     try:
-        _deploy(handle, artifacts_dir)
+        handle.deploy_or_fail(artifacts_dir)
         yield handle
         if failed(request):
             handle.export_logs(artifacts_dir / "app-comparison")
     finally:
         if before:  # the deploy prunes the comparison's web tiers and serves `before` again
             restored = App(before, cluster, db_storage=storage)
-            _deploy(restored, artifacts_dir)
+            restored.deploy_or_fail(artifacts_dir)
             restored.wait_web_ready()
 
 
