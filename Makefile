@@ -42,7 +42,7 @@ cluster-delete:
 	scripts/cluster/down.sh
 
 PROFILE ?= auto
-IMAGES_fpm := fpm nginx worker php-test redis mariadb
+IMAGES_fpm := fpm nginx worker php-test redis mariadb seaweedfs
 IMAGES_swoole := swoole
 IMAGES_both := $(IMAGES_fpm) $(IMAGES_swoole)
 build:

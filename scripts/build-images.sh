@@ -2,8 +2,10 @@
 # Build the app's images (cached; prints build time and size of each).
 #   scripts/build-images.sh [--profile offline|online|auto] [--flavour debian|alpine] [--version V]
 #                           [--plan] [IMAGE...]
-# IMAGE: fpm nginx worker php-test redis mariadb swoole prometheus (default: all that the flavour
-#        builds but prometheus, which scripts/build-prometheus-image.sh builds on the offline base).
+# IMAGE: fpm nginx worker php-test redis mariadb swoole prometheus seaweedfs (default: all that the
+#        flavour builds but prometheus, which scripts/build-prometheus-image.sh builds on the offline
+#        base, and seaweedfs, the uploads' store: scripts/build-seaweedfs-image.sh compiles it
+#        from the Go module proxy in both profiles, cached per version).
 # debian (default flavour, both profiles): ONE recipe, app/docker/offline/*.Dockerfile, Debian
 #          trixie packages (PHP 8.4, Laravel 10.48, nginx, Redis, MariaDB; no Packagist, no PECL).
 #          The profiles differ ONLY in the base image (BASE_IMAGE build arg, docs/ONLINE.md):
@@ -181,7 +183,7 @@ main() {
       --version) VERSION=${2:?--version needs a value}; shift 2 ;;
       --version=*) VERSION=${1#*=}; shift ;;
       -h|--help) usage; exit 0 ;;
-      fpm|nginx|worker|php-test|redis|mariadb|swoole|prometheus) images+=("$1"); shift ;;
+      fpm|nginx|worker|php-test|redis|mariadb|swoole|prometheus|seaweedfs) images+=("$1"); shift ;;
       *) die "unknown argument $1 (see --help)" ;;
     esac
   done
@@ -202,9 +204,20 @@ main() {
   trap cleanup EXIT
   local start
   start=$(date +%s)
-  local recipe=() prometheus=0 i
-  for i in "${images[@]}"; do if [ "$i" = prometheus ]; then prometheus=1; else recipe+=("$i"); fi; done
+  local recipe=() prometheus=0 seaweedfs=0 i
+  for i in "${images[@]}"; do
+    case "$i" in
+      prometheus) prometheus=1 ;;
+      seaweedfs) seaweedfs=1 ;;
+      *) recipe+=("$i") ;;
+    esac
+  done
   [ "${#recipe[@]}" -eq 0 ] || "build_$flavour" "$profile" "${recipe[@]}"
+  if [ "$seaweedfs" = 1 ]; then
+    if [ "$PLAN_ONLY" = 1 ]; then log "seaweedfs: scripts/build-seaweedfs-image.sh (its own recipe)"
+    elif [ "$profile" = online ]; then SEAWEEDFS_BASE=$ONLINE_BASE_IMAGE "$REPO_ROOT/scripts/build-seaweedfs-image.sh" >/dev/null
+    else "$REPO_ROOT/scripts/build-seaweedfs-image.sh" >/dev/null; fi
+  fi
   if [ "$prometheus" = 1 ]; then
     if [ "$PLAN_ONLY" = 1 ]; then log "prometheus: scripts/build-prometheus-image.sh (its own recipe)"
     else "$REPO_ROOT/scripts/build-prometheus-image.sh" >/dev/null; fi

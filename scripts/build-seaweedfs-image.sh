@@ -5,6 +5,8 @@
 # (fixtures/seaweedfs.py) and k8s/dependencies/seaweedfs. The same build works online.
 #   SEAWEEDFS_VERSION  pseudo-version of github.com/seaweedfs/seaweedfs (scripts/cluster/versions.sh)
 #   IMAGE_PREFIX       image name prefix (default laravel-k8s-showcase)
+#   SEAWEEDFS_BASE     base image (default: the offline one, scripts/base-image.sh; online,
+#                      scripts/build-images.sh passes its pinned Debian slim image)
 #   REBUILD            1 rebuilds even when the tag exists (default 0; a changed Dockerfile or
 #                      entrypoint rebuilds anyway: the image's lks.recipe label is their hash)
 #   --name             print the tag without building
@@ -30,15 +32,15 @@ main() {
   if [ "${1:-}" = --name ]; then echo "$tag"; return 0; fi
   need docker "run scripts/docker-up.sh first"
   local recipe
-  recipe=$(cat "$REPO_ROOT/app/docker/offline/seaweedfs.Dockerfile" "$REPO_ROOT/app/docker/offline/seaweedfs-entrypoint.sh" \
-    | sha256sum | cut -c1-16)
+  recipe=$({ cat "$REPO_ROOT/app/docker/offline/seaweedfs.Dockerfile" "$REPO_ROOT/app/docker/offline/seaweedfs-entrypoint.sh"
+    echo "${SEAWEEDFS_BASE:-offline}"; } | sha256sum | cut -c1-16)
   if [ "$REBUILD" != 1 ] && [ "$(docker image inspect -f '{{index .Config.Labels "lks.recipe"}}' "$tag" 2>/dev/null)" = "$recipe" ]; then
     log "image $tag cached (REBUILD=1 to rebuild)"
     echo "$tag"; return 0
   fi
   local bin base context
   bin=$("$REPO_ROOT/scripts/cluster/build-tools.sh" seaweedfs)
-  base=$("$REPO_ROOT/scripts/base-image.sh")
+  base=${SEAWEEDFS_BASE:-$("$REPO_ROOT/scripts/base-image.sh")}
   context=$(mktemp -d /tmp/lks-seaweedfs.XXXXXX)
   # shellcheck disable=SC2064 # expand now: the folder of this run
   trap "rm -rf '$context'" EXIT

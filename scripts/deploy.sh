@@ -3,7 +3,8 @@
 #   1. render k8s/overlays/VARIANT with every app image at VERSION: a temporary copy of k8s/ whose
 #      overlay gets `kustomize edit` (set image: IMAGE_PREFIX/NAME when IMAGE_PREFIX is set; add
 #      component, patch, configmap for the settings below)
-#   2. apply namespace, config, secrets, data stores and policies; wait for Redis and MariaDB
+#   2. apply namespace, config, secrets, data stores and policies; wait for Redis, MariaDB and
+#      the uploads' SeaweedFS
 #      (objects an earlier deploy applied that are no longer in the manifests are pruned, see
 #      Pruning below)
 #   3. run the migrations Job and wait for it: a failure stops here, the old version keeps serving
@@ -271,6 +272,12 @@ main() {
   images=("$repo/worker:$tag")
   for web in "${runtimes[@]}"; do images+=("$repo/$web:$tag"); done
   [ "${runtimes[0]}" != fpm ] || images+=("$repo/nginx:$tag")
+  MANIFESTS="$(mktemp)"
+  render "$variant" "$tag" >"$MANIFESTS" || die "kustomize could not render k8s/overlays/$variant"
+  # the uploads' store: its tag is its own version's (k8s/dependencies/seaweedfs), not VERSION
+  local store
+  store=$(image_refs <"$MANIFESTS" | grep -m1 "^$repo/seaweedfs:") || die "the manifests name no seaweedfs image"
+  images+=("$store")
   if [ -n "$LKS_LOAD_IMAGE" ]; then
     t=$(now)
     for image in "${images[@]}"; do
@@ -278,8 +285,6 @@ main() {
     done
     log "images loaded in $(since "$t")s"
   fi
-  MANIFESTS="$(mktemp)"
-  render "$variant" "$tag" >"$MANIFESTS" || die "kustomize could not render k8s/overlays/$variant"
 
   t=$(now)
   # the namespace and the generated config first (never pruned), then the rest of this phase
@@ -288,6 +293,7 @@ main() {
   ensure_tls
   kc rollout status deployment/redis --timeout=180s >/dev/null || die "redis did not become Ready"
   kc rollout status statefulset/mariadb --timeout=300s >/dev/null || die "mariadb did not become Ready"
+  kc rollout status statefulset/seaweedfs --timeout=240s >/dev/null || die "seaweedfs (the uploads' store) did not become Ready"
   local t_prepare; t_prepare=$(since "$t")
   log "config and data stores ready in ${t_prepare}s"
 

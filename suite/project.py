@@ -49,7 +49,11 @@ def app_version() -> str:
 
 
 def image(name: str) -> str:
-    """The local tag of one of the project's images (IMAGE_PREFIX/name:version)."""
+    """The local tag of one of the project's images (IMAGE_PREFIX/name:version); the uploads' store
+    is tagged by its own pseudo-version's date and commit (scripts/build-seaweedfs-image.sh)."""
+    if name == "seaweedfs":
+        v = tool_version("SEAWEEDFS_VERSION").removeprefix("v0.0.0-")
+        return f"{IMAGE_PREFIX}/seaweedfs:{v[:8]}-{v.rsplit('-', 1)[-1]}"
     return f"{IMAGE_PREFIX}/{name}:{FIXED_TAGS.get(name) or app_version()}"
 
 

@@ -38,6 +38,7 @@ def runtime_dashboard(
     opcache(b)
     resources(b)
     laravel(b)
+    uploads(b)
     return dashboard(uid, title, description, tags, [namespace_var(), pod_var(runtime)], b)
 
 
@@ -143,4 +144,29 @@ def laravel(b: Board) -> None:
                 for what in ("processed", "failed")
             ],
         ],
+    )
+
+
+def uploads(b: Board) -> None:
+    b.row("Uploads (task attachments to the S3 store)")
+    count = f"sum by (outcome) (rate(app_uploads_total{{{SEL}}}{RATE}))"
+    volume = f"sum by (outcome) (rate(app_upload_bytes_total{{{SEL}}}{RATE}))"
+    buckets = f"sum by (le, outcome) (rate(app_upload_duration_seconds_bucket{{{SEL}}}{RATE}))"
+    b.panel(
+        "Uploads per second by outcome",
+        "app_uploads_total: stored, or why not (too_large, wrong_type, invalid, store_unavailable, not_configured, error).",
+        [(count, "{{outcome}}")],
+        unit="reqps",
+    )
+    b.panel(
+        "Uploaded bytes per second by outcome",
+        "app_upload_bytes_total: the files' size (not the request's), per outcome.",
+        [(volume, "{{outcome}}")],
+        unit="Bps",
+    )
+    b.panel(
+        "Upload time p95 by outcome",
+        "95th percentile of app_upload_duration_seconds: validation, hashing, the PUT to the store, the row.",
+        [(f"histogram_quantile(0.95, {buckets})", "{{outcome}} p95")],
+        unit="s",
     )

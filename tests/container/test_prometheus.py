@@ -21,6 +21,7 @@ from fixtures.docker import build_images
 from monitoring.grafana.panels import load, panels, runtimes, substitute
 from suite.containers import docker, free_port, start_container
 from suite.project import ROOT
+from tests.api_session import JSON, log_in_new_user
 
 pytestmark = pytest.mark.container
 
@@ -205,6 +206,20 @@ def test_prometheus_runs_every_dashboard_query_against_the_running_app(
             headers={"Accept": "application/json"},
             timeout=15,
         )
+        # an upload: this stack has no object store (AWS_BUCKET empty), so it is refused and
+        # counted as not_configured (503): the upload series exist
+        with requests.Session() as http:
+            log_in_new_user(http, web.url, "Prometheus")
+            task = http.post(web.url("/api/tasks"), json={"title": "upload series"}, headers=JSON, timeout=15)
+            assert task.status_code == 201, task.text[:300]
+            upload = http.post(
+                web.url(f"/api/tasks/{task.json()['data']['id']}/attachments"),
+                files={"file": ("series.txt", b"upload series\n", "text/plain")},
+                headers=JSON | {"X-Requested-With": "XMLHttpRequest"},
+                timeout=30,
+            )
+            assert upload.status_code == 503, upload.text[:300]
+            assert upload.json()["message"] == "Uploads are not configured on this server."
         # until the series the traffic created have 3 samples in a rate window, and the
         # recording rules have evaluated them
         ready = (

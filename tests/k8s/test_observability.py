@@ -67,6 +67,16 @@ def drive_traffic(app) -> None:
         statuses["/api/jobs"] = {
             http.post(app.url("/api/jobs"), json={"numbers": [1, 2, 3]}, **kw).status_code
         }
+        # an upload to the store (the dashboards' upload panels)
+        task = http.post(app.url("/api/tasks"), json={"title": "observability upload"}, **kw)
+        assert task.status_code == 201, task.text[:300]
+        statuses["/api/tasks/{task}/attachments"] = {
+            http.post(
+                app.url(f"/api/tasks/{task.json()['data']['id']}/attachments"),
+                files={"file": ("observability.txt", b"observability upload\n", "text/plain")},
+                **kw | {"headers": kw["headers"] | {"X-Requested-With": "XMLHttpRequest"}},
+            ).status_code
+        }
     # the series the tests look for exist only if each of these got its answer
     expected = {
         "/api/ping": {200},
@@ -75,6 +85,7 @@ def drive_traffic(app) -> None:
         # 429 once the login throttle (per e-mail and client) has seen enough wrong passwords
         "/api/auth/login (wrong password)": {401, 429},
         "/api/jobs": {202},
+        "/api/tasks/{task}/attachments": {201},
     }
     unexpected = {path: got for path, got in statuses.items() if not got <= expected[path]}
     assert not unexpected, f"the traffic was not answered as expected (path: statuses): {unexpected}"
@@ -313,6 +324,15 @@ def test_prometheus_scrapes_itself_and_every_kubelet_endpoint_it_is_configured_f
         f'prober_probe_total{{job="kubelet-probes", namespace="{MONITORING_NS}", container="prometheus"}}',
     ):
         assert prometheus.query(expr), f"no series for {expr}"
+
+
+@pytest.mark.criterion("uploads-object-storage", "metrics-collected")
+def test_prometheus_scrapes_the_object_stores_own_metrics(ready_app, prometheus):
+    # through the store's NetworkPolicy (k8s/dependencies/seaweedfs): only Prometheus reaches 9324
+    expr = f'up{{job="seaweedfs", namespace="{NAMESPACE}"}} == 1'
+    prometheus.wait_for(expr, bool, timeout=120)
+    served = f'SeaweedFS_build_info{{job="seaweedfs", namespace="{NAMESPACE}"}}'
+    assert prometheus.query(served), f"no series for {served}: the store's own metrics are not scraped"
 
 
 @pytest.mark.criterion("metrics-collected")

@@ -627,7 +627,7 @@ def test_deploy_sh_renders_both_web_tiers_side_by_side_for_the_comparison():
     images = deploy_sh(SHA, "--variant", "comparison", "--print-images", IMAGE_PREFIX=PREFIX)
     assert images.returncode == 0, images.stderr
     names = {i.rsplit("/", 1)[1].split(":")[0] for i in images.stdout.split()}
-    assert names == {"fpm", "nginx", "swoole", "worker", "redis", "mariadb"}
+    assert names == {"fpm", "nginx", "swoole", "worker", "redis", "mariadb", "seaweedfs"}
 
 
 @pytest.mark.criterion("fpm-vs-swoole-comparison")
