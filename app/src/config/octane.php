@@ -178,8 +178,11 @@ return [
             // requests before a worker is recycled (0 = never): bounds leaks; high, because
             // recycling stalls (TRAPS.md 5)
             'max_request' => (int) env('OCTANE_MAX_REQUESTS', 10000),
-            // largest request Swoole buffers, in bytes; the app answers 413 above APP_MAX_BODY_BYTES
-            'package_max_length' => (int) env('OCTANE_PACKAGE_MAX_LENGTH', 10 * 1024 * 1024),
+            // largest request Swoole buffers, in bytes: above it Swoole itself answers 413 without a
+            // body. 32 MiB, php.ini's post_max_size: an upload up to UPLOAD_MAX_BYTES (25 MiB) plus
+            // its multipart overhead reaches the app, and so does a body a little over that limit,
+            // which the app refuses with its JSON 413 (LimitRequestBody) as nginx does for FPM
+            'package_max_length' => (int) env('OCTANE_PACKAGE_MAX_LENGTH', 32 * 1024 * 1024),
             // 3 = a request goes to an idle worker (Swoole's default, 2, hashes the connection to a
             // worker: keep-alive connections queue behind a busy worker while another one is idle)
             'dispatch_mode' => (int) env('OCTANE_DISPATCH_MODE', 3),

@@ -7,6 +7,7 @@ use App\Metrics\Registry;
 use App\Models\Attachment;
 use App\Models\Task;
 use Illuminate\Contracts\Filesystem\Filesystem;
+use Illuminate\Http\Exceptions\HttpResponseException;
 use Illuminate\Http\JsonResponse;
 use Illuminate\Http\RedirectResponse;
 use Illuminate\Http\Request;
@@ -121,6 +122,12 @@ class AttachmentController extends Controller
 
     private function put(Request $request, Task $task, UploadedFile $file, string &$outcome): Attachment
     {
+        // no bucket (AWS_BUCKET empty): this deployment has no object store
+        if ((string) config('filesystems.disks.'.config('uploads.disk').'.bucket') === '') {
+            $outcome = 'not_configured';
+            // a response of its own: the handler hides every 5xx message behind "Server Error"
+            throw new HttpResponseException(response()->json(['message' => 'Uploads are not configured on this server.'], 503));
+        }
         $key = 'attachments/'.Str::uuid()->toString();
         $sha256 = hash_file('sha256', $file->getRealPath());
         $type = (string) $file->getMimeType();

@@ -2,12 +2,14 @@
 
 namespace App\Http\Controllers;
 
+use App\Filesystem\StoreUnavailable;
 use App\Http\Requests\TaskRequest;
 use App\Models\Task;
 use Illuminate\Http\JsonResponse;
 use Illuminate\Http\Request;
 use Illuminate\Http\Response;
 use Illuminate\Support\Facades\Log;
+use Illuminate\Support\Facades\Storage;
 use Illuminate\Validation\Rule;
 
 /**
@@ -78,6 +80,13 @@ class TaskController extends Controller
 
     public function destroy(Task $task): Response
     {
+        // the attachments' rows go with the task (ON DELETE CASCADE), their objects would stay in
+        // the store: deleted first, so a store that is down fails the request and keeps the task
+        $keys = $task->attachments()->pluck('object_key')->all();
+        // (unreachable: StoreUnavailable; refused: delete() is false) -> 503 JSON, task kept
+        if ($keys !== [] && ! Storage::disk((string) config('uploads.disk'))->delete($keys)) {
+            throw new StoreUnavailable('the object store refused to delete the attachments of task '.$task->getKey());
+        }
         $task->delete();
 
         return response()->noContent();
