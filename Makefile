@@ -48,8 +48,10 @@ IMAGES_both := $(IMAGES_fpm) $(IMAGES_swoole)
 build:
 	scripts/build-images.sh --profile $(PROFILE) $(IMAGES_$(VARIANT))
 
+# the full FPM vs Swoole benchmark (benchmarks/bench.py); BENCH_ARGS=--quick is CI's smoke run
+BENCH_ARGS ?=
 bench: setup
-	benchmarks/compare.sh
+	.venv/bin/python -m benchmarks.bench $(BENCH_ARGS)
 
 VERSION ?= $(shell cat app/VERSION)
 deploy:

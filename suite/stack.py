@@ -3,7 +3,7 @@ the Kubernetes Job), the queue worker, and the web runtimes (fpm + nginx, the FP
 containers; or swoole), each on the stack's private network and healthy before use.
 
 Used by the fixtures (fixtures/docker.py and the component fixtures), and through its CLI by
-benchmarks/compare.sh and scripts/metrics-snapshot.sh:
+benchmarks/bench.py (in process) and scripts/metrics-snapshot.sh:
 
     python -m suite.stack up NAME [fpm] [swoole] [--worker] [--cpus C] [--memory M]
                              [--nginx-cpus C] [--nginx-memory M] [--env KEY=VALUE ...]
@@ -239,11 +239,15 @@ class Stack:
         memory: str | None = None,
         nginx_cpus: str | None = None,
         nginx_memory: str | None = None,
+        port: int | None = None,
+        app_options: dict | None = None,
     ) -> WebApp:
-        """One instance of a variant published on a free 127.0.0.1 port, healthy (else removed)."""
+        """One instance of a variant published on 127.0.0.1 (`port`, else a free one), healthy (else
+        removed). `app_options` go to the app container (fpm or swoole) only: volumes, entrypoint,
+        command (the benchmark's ceilings run a hello-world in the same image and limits)."""
         suffix = suffix or uuid.uuid4().hex[:6]
-        port = free_port()
-        limits = {"cpus": cpus, "memory": memory}
+        port = port or free_port()
+        limits = {"cpus": cpus, "memory": memory, **(app_options or {})}
         publish = {WEB_PORT[variant]: port}
         if variant == "fpm":
             fpm = self.start("fpm", f"fpm-{suffix}", env | {"PHP_FPM_LISTEN": "9000"}, role="fpm", **limits)

@@ -9,12 +9,14 @@
 #   K8S_VERSION   Kubernetes version (default v1.34.4)
 #   LKS_PROFILE   online = released binaries; anything else = go build (default)
 #   LKS_CACHE     cache root (default: scripts/lib/common.sh)
+#   GO_NICE       niceness of the compiler (default 10: the machine is shared)
 # Prints the bin directory on stdout.
 set -o errexit -o nounset -o pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 K8S_VERSION="${K8S_VERSION:-v1.34.4}"
+GO_NICE="${GO_NICE:-10}"
 BINARIES=(kubeadm kubelet kubectl kube-apiserver kube-controller-manager kube-scheduler kube-proxy)
 
 main() {
@@ -22,6 +24,12 @@ main() {
   for b in "${BINARIES[@]}"; do [ -x "$out/$b" ] || missing+=("$b"); done
   if [ "${#missing[@]}" -eq 0 ]; then
     log "kubernetes $K8S_VERSION binaries cached in $out"; echo "$out"; return 0
+  fi
+  build_lock "k8s-$K8S_VERSION"
+  missing=()
+  for b in "${BINARIES[@]}"; do [ -x "$out/$b" ] || missing+=("$b"); done
+  if [ "${#missing[@]}" -eq 0 ]; then
+    log "kubernetes $K8S_VERSION binaries cached in $out (built meanwhile)"; echo "$out"; return 0
   fi
   if [ "${LKS_PROFILE:-offline}" = online ]; then
     local url="https://dl.k8s.io/release/$K8S_VERSION/bin/linux/amd64"
@@ -54,7 +62,9 @@ main() {
   cd "$src"
   for b in "${missing[@]}"; do
     log "go build $b $K8S_VERSION (cold: several minutes each on 2 cores)"
-    CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "$ldflags" -o "$out/$b" "k8s.io/kubernetes/cmd/$b"
+    CGO_ENABLED=0 GOFLAGS=-mod=mod nice -n "$GO_NICE" \
+      go build -trimpath -ldflags "$ldflags" -o "$out/$b.tmp" "k8s.io/kubernetes/cmd/$b"
+    mv "$out/$b.tmp" "$out/$b"
   done
   "$out/kubeadm" version -o short >&2
   echo "$out"

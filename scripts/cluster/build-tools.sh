@@ -4,7 +4,7 @@
 # A wrapper module requires the program's module and repeats its non-local replace and
 # exclude directives (go install ignores them, go build in the wrapper honours them), so
 # modules like Traefik and etcd build without checking out their repositories.
-#   usage: build-tools.sh kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|seaweedfs|all
+#   usage: build-tools.sh kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|seaweedfs|vegeta|all
 #   LKS_CACHE   cache root (default: scripts/lib/common.sh)
 #   GO_NICE     niceness of the compiler (default 10: the machine is shared)
 #   LKS_PROFILE online = kind is the released binary (checked against its published SHA-256),
@@ -24,6 +24,10 @@ wrapper_build() {
   local out="$LKS_CACHE/go-tools/$name-$version" src="$LKS_CACHE/go-src/$name-$version"
   if [ -x "$out/$binary" ]; then
     log "$name $version cached in $out"; echo "$out"; return 0
+  fi
+  build_lock "$name-$version"
+  if [ -x "$out/$binary" ]; then
+    build_unlock; log "$name $version cached in $out (built meanwhile)"; echo "$out"; return 0
   fi
   local started modjson gomod
   started=$(date +%s)
@@ -45,6 +49,7 @@ wrapper_build() {
       go build -trimpath -ldflags "-s -w $ldflags" -o "$out/$binary.tmp" "$package"
   ) || die "go build of $name $version failed"
   mv "$out/$binary.tmp" "$out/$binary"
+  build_unlock
   log "built $name $version in $(( $(date +%s) - started )) s"
   echo "$out"
 }
@@ -98,12 +103,16 @@ build_one() {
       # the uploads' object store (scripts/build-seaweedfs-image.sh); not part of `all`
       wrapper_build seaweedfs "$SEAWEEDFS_VERSION" github.com/seaweedfs/seaweedfs \
         github.com/seaweedfs/seaweedfs/weed weed "" ;;
-    *) die "unknown tool '$1' (kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|seaweedfs|all)" ;;
+    vegeta)
+      # the benchmark's load generator (benchmarks/bench.py); not part of `all`
+      wrapper_build vegeta "$VEGETA_VERSION" github.com/tsenart/vegeta/v12 github.com/tsenart/vegeta/v12 vegeta \
+        "-X main.Version=$VEGETA_VERSION" ;;
+    *) die "unknown tool '$1' (kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|seaweedfs|vegeta|all)" ;;
   esac
 }
 
 main() {
-  [ "$#" -eq 1 ] || die "usage: $0 kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|seaweedfs|all"
+  [ "$#" -eq 1 ] || die "usage: $0 kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|seaweedfs|vegeta|all"
   if [ "$1" = kind ] && [ "${LKS_PROFILE:-offline}" = online ]; then build_one kind; return; fi
   need go "install Go >= 1.24 (https://go.dev/dl) or Debian's golang-go"
   need jq "apt-get install jq"

@@ -60,6 +60,19 @@ cluster_settings() {
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# build_lock NAME -> holds $LKS_CACHE/locks/NAME.lock (fd 9) until build_unlock or exit, so two
+# processes that need the same cached build (.ci/run's background scripts/prebuild.sh and the step
+# that needs the program) compile it once: the second one waits, then finds it in the cache
+build_lock() {
+  mkdir -p "$LKS_CACHE/locks"
+  exec 9>"$LKS_CACHE/locks/$1.lock"
+  if ! flock -n 9; then
+    log "waiting for $1: another process is building it ($LKS_CACHE/locks/$1.lock)"
+    flock 9
+  fi
+}
+build_unlock() { exec 9>&-; }
+
 # need CMD "how to install it" -> one line and exit 1 when missing
 need() {
   command -v "$1" >/dev/null 2>&1 || die "$1 not found: $2"

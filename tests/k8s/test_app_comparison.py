@@ -26,12 +26,11 @@ from fixtures.k8s_app import (
     App,
     _current_variant,
     _db_storage,
-    app_image_names,
+    load_deploy_images,
 )
 from fixtures.prometheus import counter_growth
 from monitoring.grafana.panels import load, panels, runtimes, substitute
 from plugins.artifacts import failed
-from suite.project import image
 from tests.k8s.test_observability import DASHBOARDS, LIVE_VARIABLES
 
 pytestmark = [pytest.mark.k8s, pytest.mark.slow]
@@ -51,9 +50,7 @@ def side_by_side(
         reason = capabilities.variant_skip_reason(variant)
         if reason:
             pytest.skip(reason)
-    request.getfixturevalue("app_images")
-    for name in sorted({*app_image_names("fpm"), *app_image_names("swoole"), "redis", "mariadb"}):
-        cluster.load_docker_image(image(name))
+    load_deploy_images(request, cluster, *WEBS)
     before = _current_variant(cluster)
     storage = _db_storage(cluster)
     handle = App("comparison", cluster, db_storage=storage)

@@ -30,7 +30,7 @@ from tests.repo import ROOT, SAMPLES
 pytestmark = pytest.mark.static
 
 WORKFLOWS = ROOT / ".github" / "workflows"
-# make targets whose tests run the app's images (fixtures/docker.py, fixtures/k8s_app.py, compare.sh)
+# make targets whose tests run the app's images (fixtures/docker.py, fixtures/k8s_app.py, benchmarks/bench.py)
 IMAGE_TARGETS = ("make test-app", "make test-container", "make test-k8s", "make bench")
 VERSION_FILES = ("scripts/setup.sh", "scripts/cluster/versions.sh")
 DEPLOYABLE = ("fpm", "swoole")  # the overlays scripts/deploy.sh --variant renders

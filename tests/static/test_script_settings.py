@@ -65,3 +65,18 @@ def test_cluster_settings_name_the_kubeconfig_after_the_cluster():
     name, kubeconfig, version = proc.stdout.split()
     assert (name, kubeconfig) == ("lks-other", "/nonexistent-cache/cluster/lks-other/kubeconfig")
     assert version.startswith("v1.34.")
+
+
+def test_a_second_build_of_the_same_program_waits_for_the_first_and_says_so(tmp_path):
+    # .ci/run's background prebuild and the step that needs the program share one lock per build
+    proc = bash(
+        "build_lock weed-v1; (build_lock weed-v1; echo second-got-it) & sleep 1; echo first-done; "
+        "build_unlock; wait",
+        env={"LKS_CACHE": str(tmp_path)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["first-done", "second-got-it"]
+    assert (
+        f"waiting for weed-v1: another process is building it ({tmp_path}/locks/weed-v1.lock)" in proc.stderr
+    )
+    assert bash("build_lock weed-v1; echo alone", env={"LKS_CACHE": str(tmp_path)}).stderr == ""
