@@ -5,7 +5,7 @@ PYTEST := .venv/bin/pytest
 VARIANT ?= both
 PYTEST_ARGS ?=
 
-.PHONY: setup test test-static test-app test-container test-k8s verify cluster cluster-delete build bench deploy clean criteria-index
+.PHONY: setup test test-static test-app test-container test-k8s verify cluster cluster-delete build bench bench-cluster bench-tuning deploy clean criteria-index
 
 setup:
 	scripts/setup.sh
@@ -52,6 +52,17 @@ build:
 BENCH_ARGS ?=
 bench: setup
 	.venv/bin/python -m benchmarks.bench $(BENCH_ARGS)
+
+# Demo 3 in the cluster (benchmarks/cluster.py): the same load through the Ingress, kubectl top;
+# into the results folder BENCH_OUT of a bench run (needs make cluster and make build)
+BENCH_OUT ?= benchmarks/results/reference
+BENCH_CLUSTER_ARGS ?=
+bench-cluster: setup
+	.venv/bin/python -m benchmarks.cluster --out $(BENCH_OUT) $(BENCH_CLUSTER_ARGS)
+
+# FPM's tuning steps against the shipped image (benchmarks/tuning.py), into BENCH_OUT likewise
+bench-tuning: setup
+	.venv/bin/python -m benchmarks.tuning --out $(BENCH_OUT)
 
 VERSION ?= $(shell cat app/VERSION)
 deploy:

@@ -24,6 +24,8 @@ pytest_plugins = [
     "fixtures.cluster",
     "fixtures.k8s_app",
     "fixtures.prometheus",
+    "fixtures.victorialogs",
+    "fixtures.jaeger",
     "fixtures.web",
 ]
 

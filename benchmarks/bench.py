@@ -152,8 +152,9 @@ class Instance:
     kind: str  # laravel | ceiling
     web: WebApp
     startup_s: float
-    headers: dict[str, list[str]] = field(default_factory=dict)
+    headers: dict[str, list[str]] = field(default_factory=dict)  # the session's, for session routes
     memory: list[tuple[float, float]] = field(default_factory=list)  # (t, MiB of the pod)
+    fixed_headers: dict[str, list[str]] = field(default_factory=dict)  # on every request
 
     def url(self, path: str) -> str:
         """The front container's own address on the stack's bridge network (a container this run
@@ -196,10 +197,17 @@ class Instance:
 
 
 def start_instance(
-    stack: Stack, variant: str, kind: str, env: dict, tmp: Path, extra_env: dict | None = None
+    stack: Stack,
+    variant: str,
+    kind: str,
+    env: dict,
+    tmp: Path,
+    extra_env: dict | None = None,
+    app_options: dict | None = None,
 ) -> Instance:
-    """A fresh instance, timed from the start of its containers to the first 200 of its route."""
-    options: dict = {}
+    """A fresh instance, timed from the start of its containers to the first 200 of its route;
+    `app_options` (volumes) go to its app container (benchmarks/tuning.py's ini files)."""
+    options: dict = dict(app_options or {})
     path = "/" if kind == "ceiling" else "/api/ping"
     if kind == "ceiling":
         if variant == "fpm":
@@ -251,16 +259,19 @@ def start_instance(
     return Instance(variant, kind, web, round(first_200[0] - started, 2))
 
 
-def log_in(instance: Instance) -> None:
+def log_in(instance: Instance, verify: str | bool = True) -> None:
     """A benchmark user registered through the API: its session cookie and CSRF token then ride on
-    every request of the routes that need a session; a few tasks so the list has a page to read."""
+    every request of the routes that need a session; a few tasks so the list has a page to read.
+    `verify`: the CA of an HTTPS target (per request: REQUESTS_CA_BUNDLE overrides a session's)."""
     http = requests.Session()
+    http.headers.update({k: v[0] for k, v in instance.fixed_headers.items()})
     email = f"bench-{uuid.uuid4().hex[:10]}@example.test"
     reply = http.post(
         instance.url("/api/auth/register"),
         json={"name": "Benchmark", "email": email, "password": "benchmark only password"},
         headers={"Accept": "application/json"},
         timeout=15,
+        verify=verify,
     )
     if reply.status_code != 201:
         raise SystemExit(
@@ -275,6 +286,7 @@ def log_in(instance: Instance) -> None:
             json={"title": f"seeded task {i}"},
             headers={"Accept": "application/json", "X-CSRF-TOKEN": token},
             timeout=15,
+            verify=verify,
         )
         if made.status_code != 201:
             raise SystemExit(
@@ -284,9 +296,10 @@ def log_in(instance: Instance) -> None:
 
 # --- load ---------------------------------------------------------------------------------------------
 class Vegeta:
-    def __init__(self, binary: str, workdir: Path) -> None:
+    def __init__(self, binary: str, workdir: Path, root_certs: str | None = None) -> None:
         self.binary = binary
         self.workdir = workdir
+        self.root_certs = root_certs  # CA file for HTTPS targets (the cluster's Ingress)
 
     def run(
         self, instance: Instance, route: Route, duration: float, *, workers: int = 0, rate: int = 0
@@ -295,7 +308,7 @@ class Vegeta:
         result is vegeta's JSON report plus the pod's CPU and memory over the run."""
         import base64
 
-        headers = JSON_HEADERS | (instance.headers if route.session else {})
+        headers = JSON_HEADERS | instance.fixed_headers | (instance.headers if route.session else {})
         target = {"method": route.method, "url": instance.url(route.path), "header": headers}
         if route.body is not None:
             target["body"] = base64.b64encode(json.dumps(route.body).encode()).decode()
@@ -311,6 +324,8 @@ class Vegeta:
             f"-timeout={REQUEST_TIMEOUT}",
             "-keepalive=true",
         ]
+        if self.root_certs:
+            attack.append(f"-root-certs={self.root_certs}")
         if rate:
             attack += [f"-rate={rate}/1s", "-max-workers=512"]
         else:

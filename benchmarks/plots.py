@@ -117,7 +117,104 @@ def write_table(data: dict, path: Path) -> None:
         )
     lines += ["", "Routes:", ""]
     lines += [f"- `{n}`: {r['method']} `{r['path']}` — {r['what']}" for n, r in meta["routes"].items()]
+    tuning = path.parent / "tuning.json"
+    if tuning.is_file():
+        lines += tuning_section(json.loads(tuning.read_text()))
+    cluster = path.parent / "cluster.json"
+    if cluster.is_file():
+        lines += cluster_section(json.loads(cluster.read_text()))
     path.write_text("\n".join(lines) + "\n")
+
+
+def write_section(out: Path, name: str, data: dict) -> None:
+    """Write one extra part of a results folder (tuning.json, cluster.json) and the folder's
+    results.md again, now with that part's section."""
+    (out / name).write_text(json.dumps(data, indent=1) + "\n")
+    results = out / "results.json"
+    if results.is_file():
+        write_table(json.loads(results.read_text()), out / "results.md")
+
+
+def tuning_section(data: dict) -> list[str]:
+    """FPM's tuning steps (benchmarks/tuning.py), each against the image as shipped."""
+    lines = [
+        "",
+        "## Tuning steps (FPM, one knob at a time against the image as shipped)",
+        "",
+        f"Run {data['meta']['started']}: {data['meta']['load']}. A gain counts only when the rounds' "
+        "ranges do not overlap; otherwise it is noise and the shipped setting stays.",
+        "",
+        "| route | step | rps | rps per CPU-s (range) | vs shipped | p95 ms | errors |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in data["summary"]:
+        lo, hi = r["rps_per_cpu_range"]
+        if "gain_pct" in r:
+            gain = f"{r['gain_pct']:+.0f} %" + ("" if r["beyond_noise"] else " (noise)")
+        else:
+            gain = "-"
+        lines.append(
+            f"| {r['route']} | {r['step']} | {r['rps']:.0f} | {r['rps_per_cpu']:.0f} ({lo:.0f}-{hi:.0f}) | {gain} | "
+            f"{r['p95_ms']:.1f} | {r['errors']} of {r['requests']} |"
+        )
+    lines += ["", "OPcache in the pool after warm-up (`opcache_get_status()`, read through FastCGI):", ""]
+    lines += [
+        "| step | preloaded classes | functions | scripts | preload MiB | cached scripts | JIT on |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for step, o in data["opcache"].items():
+        lines.append(
+            f"| {step} | {o['classes']} | {o['functions']} | {o['scripts']} | {o['memory_mib']} | {o['cached_scripts']} | {'yes' if o['jit'] else 'no'} |"
+        )
+    return lines
+
+
+def cluster_section(data: dict) -> list[str]:
+    """The in-cluster run (benchmarks/cluster.py, Demo 3): the same load through the Ingress."""
+    meta = data["meta"]
+    lines = [
+        "",
+        "## In the cluster (Demo 3): through the Ingress",
+        "",
+        f"Run {meta['started']}: {meta['overlay']} on the kind cluster, load through {meta['through']}; "
+        f"{meta['load']}. CPU: {meta['cpu']}. Medians of the rounds.",
+        "",
+    ]
+    for variant, reason in meta.get("skipped", {}).items():
+        lines += [f"**{variant}: SKIP** — {reason}", ""]
+    lines += [
+        "| route | runtime | conns | rps (range) | p50 ms | p95 ms | p99 ms | web pods | pods' CPU used | rps per CPU-s | CPU-s / 1k req | Traefik CPU used | errors |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in sorted(data["summary"], key=lambda r: (r["route"], r["load"], r["variant"])):
+        pods = (
+            f"{r['replicas'][0]}"
+            if r["replicas"][0] == r["replicas"][1]
+            else f"{r['replicas'][0]}-{r['replicas'][1]}"
+        )
+        lines.append(
+            f"| {r['route']} | {r['variant']} | {r['load']} | {r['rps']:.0f} ({r['rps_range'][0]:.0f}-{r['rps_range'][1]:.0f}) | "
+            f"{r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {pods} | {r['cpu_used']:.2f} | {r['rps_per_cpu']:.0f} | "
+            f"{r['cpu_s_per_1k']:.2f} | {r['errors']} of {r['requests']} |"
+        )
+    lines += [
+        "",
+        "`kubectl top pods` of the web pods during the load (metrics.k8s.io, every 10 s): peak per pod",
+        "",
+    ]
+    lines += [
+        "| runtime | pod | samples | CPU m (median / peak) | memory MiB (median / peak) |",
+        "|---|---|---|---|---|",
+    ]
+    for variant, samples in data["top"].items():
+        for pod in sorted({s["pod"] for s in samples}):
+            mine = [s for s in samples if s["pod"] == pod]
+            cpu = sorted(s["cpu_m"] for s in mine)
+            mem = sorted(s["mem_mib"] for s in mine)
+            lines.append(
+                f"| {variant} | {pod} | {len(mine)} | {cpu[len(cpu) // 2]:.0f} / {cpu[-1]:.0f} | {mem[len(mem) // 2]:.0f} / {mem[-1]:.0f} |"
+            )
+    return lines
 
 
 def write_plots(data: dict, out: Path) -> list[Path]:

@@ -2,10 +2,11 @@
 # Build the app's images (cached; prints build time and size of each).
 #   scripts/build-images.sh [--profile offline|online|auto] [--flavour debian|alpine] [--version V]
 #                           [--plan] [IMAGE...]
-# IMAGE: fpm nginx worker php-test redis mariadb swoole prometheus seaweedfs (default: all that the
-#        flavour builds but prometheus, which scripts/build-prometheus-image.sh builds on the offline
-#        base, and seaweedfs, the uploads' store: scripts/build-seaweedfs-image.sh compiles it
-#        from the Go module proxy in both profiles, cached per version).
+# IMAGE: fpm nginx worker php-test redis mariadb swoole prometheus seaweedfs victoria-logs vlagent
+#        jaeger (default: all that the flavour builds but prometheus, which
+#        scripts/build-prometheus-image.sh builds on the offline base, and the Go programs: the
+#        uploads' store, the log store and collector, the trace store: scripts/build-go-image.sh
+#        compiles them from the Go module proxy in both profiles, cached per version).
 # debian (default flavour, both profiles): ONE recipe, app/docker/offline/*.Dockerfile, Debian
 #          trixie packages (PHP 8.4, Laravel 10.48, nginx, Redis, MariaDB; no Packagist, no PECL).
 #          The profiles differ ONLY in the base image (BASE_IMAGE build arg, docs/ONLINE.md):
@@ -183,7 +184,7 @@ main() {
       --version) VERSION=${2:?--version needs a value}; shift 2 ;;
       --version=*) VERSION=${1#*=}; shift ;;
       -h|--help) usage; exit 0 ;;
-      fpm|nginx|worker|php-test|redis|mariadb|swoole|prometheus|seaweedfs) images+=("$1"); shift ;;
+      fpm|nginx|worker|php-test|redis|mariadb|swoole|prometheus|seaweedfs|victoria-logs|vlagent|jaeger) images+=("$1"); shift ;;
       *) die "unknown argument $1 (see --help)" ;;
     esac
   done
@@ -204,20 +205,20 @@ main() {
   trap cleanup EXIT
   local start
   start=$(date +%s)
-  local recipe=() prometheus=0 seaweedfs=0 i
+  local recipe=() prometheus=0 go=() i
   for i in "${images[@]}"; do
     case "$i" in
       prometheus) prometheus=1 ;;
-      seaweedfs) seaweedfs=1 ;;
+      seaweedfs|victoria-logs|vlagent|jaeger) go+=("$i") ;;
       *) recipe+=("$i") ;;
     esac
   done
   [ "${#recipe[@]}" -eq 0 ] || "build_$flavour" "$profile" "${recipe[@]}"
-  if [ "$seaweedfs" = 1 ]; then
-    if [ "$PLAN_ONLY" = 1 ]; then log "seaweedfs: scripts/build-seaweedfs-image.sh (its own recipe)"
-    elif [ "$profile" = online ]; then SEAWEEDFS_BASE=$ONLINE_BASE_IMAGE "$REPO_ROOT/scripts/build-seaweedfs-image.sh" >/dev/null
-    else "$REPO_ROOT/scripts/build-seaweedfs-image.sh" >/dev/null; fi
-  fi
+  for i in ${go[@]+"${go[@]}"}; do
+    if [ "$PLAN_ONLY" = 1 ]; then log "$i: scripts/build-go-image.sh $i (its own recipe)"
+    elif [ "$profile" = online ]; then GO_IMAGE_BASE=$ONLINE_BASE_IMAGE "$REPO_ROOT/scripts/build-go-image.sh" "$i" >/dev/null
+    else "$REPO_ROOT/scripts/build-go-image.sh" "$i" >/dev/null; fi
+  done
   if [ "$prometheus" = 1 ]; then
     if [ "$PLAN_ONLY" = 1 ]; then log "prometheus: scripts/build-prometheus-image.sh (its own recipe)"
     else "$REPO_ROOT/scripts/build-prometheus-image.sh" >/dev/null; fi

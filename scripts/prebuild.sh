@@ -2,14 +2,15 @@
 # Compile the slow Go programs a cold run needs later, ahead of time and at the lowest CPU
 # priority: the uploads' store (`weed`) and the benchmark's vegeta (both needed by the container
 # tier), then, offline, the Kubernetes binaries and the cluster's tools (needed by `make
-# cluster`). .ci/run starts it in the
+# cluster`), last the log store, its collector and the trace store (needed by the k8s tier's
+# telemetry fixture, k8s/telemetry). .ci/run starts it in the
 # background before `make test`, so the compiles use the CPU the tests leave idle instead of
 # adding their minutes one after the other. Whoever needs one of these programs meanwhile waits
 # for it (build_lock in scripts/lib/common.sh) rather than compiling it a second time; a program
 # already cached costs nothing. Needs Go and jq (scripts/setup.sh installs them).
 #   PREBUILD_NICE  niceness of the compiles (default 19: the tests' containers keep the CPU)
 #   LKS_PROFILE    online | offline (default: as scripts/cluster/up.sh decides: online when a
-#                  registry name resolves); online only weed and vegeta (the cluster's binaries are downloaded)
+#                  registry name resolves); online all but the cluster's binaries (downloaded)
 #   LKS_CACHE      cache root (default: scripts/lib/common.sh)
 set -o errexit -o nounset -o pipefail
 # shellcheck source=scripts/lib/common.sh
@@ -45,6 +46,10 @@ main() {
     step kubernetes "$cluster/build-k8s.sh"
     step "cluster tools" "$cluster/build-tools.sh" all
   fi
+  # one module for the first two: the second one mostly links
+  step victoria-logs "$cluster/build-tools.sh" victoria-logs
+  step vlagent "$cluster/build-tools.sh" vlagent
+  step jaeger "$cluster/build-tools.sh" jaeger
   log "prebuild done in $((SECONDS - started)) s"
 }
 

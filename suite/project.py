@@ -19,6 +19,13 @@ IMAGE_PREFIX = os.environ.get("IMAGE_PREFIX", "laravel-k8s-showcase")
 # images scripts/build-images.sh builds from app/ (redis and mariadb carry their upstream major)
 APP_IMAGES = ("fpm", "nginx", "worker", "php-test", "redis", "mariadb")
 FIXED_TAGS = {"redis": "7", "mariadb": "11"}
+# images of Go programs (scripts/build-go-image.sh) -> the version variable of scripts/cluster/versions.sh
+GO_IMAGES = {
+    "seaweedfs": "SEAWEEDFS_VERSION",
+    "victoria-logs": "VICTORIALOGS_VERSION",
+    "vlagent": "VICTORIALOGS_VERSION",
+    "jaeger": "JAEGER_VERSION",
+}
 
 # The one reason a Swoole test skips where its image does not exist. PHPUnit gets it through
 # the LKS_SWOOLE_SKIP_REASON environment variable (fixtures/phpunit.py), build-images.sh through
@@ -49,11 +56,15 @@ def app_version() -> str:
 
 
 def image(name: str) -> str:
-    """The local tag of one of the project's images (IMAGE_PREFIX/name:version); the uploads' store
-    is tagged by its own pseudo-version's date and commit (scripts/build-seaweedfs-image.sh)."""
-    if name == "seaweedfs":
-        v = tool_version("SEAWEEDFS_VERSION").removeprefix("v0.0.0-")
-        return f"{IMAGE_PREFIX}/seaweedfs:{v[:8]}-{v.rsplit('-', 1)[-1]}"
+    """The local tag of one of the project's images (IMAGE_PREFIX/name:version); the Go programs
+    are tagged by their own versions, a pseudo-version by its date and commit
+    (scripts/build-go-image.sh)."""
+    if name in GO_IMAGES:
+        v = tool_version(GO_IMAGES[name])
+        if v.startswith("v0.0.0-"):
+            v = v.removeprefix("v0.0.0-")
+            v = f"{v[:8]}-{v.rsplit('-', 1)[-1]}"
+        return f"{IMAGE_PREFIX}/{name}:{v}"
     return f"{IMAGE_PREFIX}/{name}:{FIXED_TAGS.get(name) or app_version()}"
 
 

@@ -106,6 +106,9 @@ def services_env(redis, database) -> dict[str, str]:
         # no object store on a stack unless a test starts one (fixtures/seaweedfs.py, whose
         # ObjectStore.app_env() sets every AWS_* variable): uploads not configured
         "AWS_BUCKET": "",
+        # no trace store either unless a test starts one (fixtures/jaeger.py, whose Jaeger.app_env()
+        # sets the endpoint): tracing off, so no export goes to the cluster's Jaeger name
+        "OTEL_EXPORTER_OTLP_ENDPOINT": "",
     }
 
 

@@ -145,6 +145,13 @@ def laravel(b: Board) -> None:
             ],
         ],
     )
+    b.panel(
+        "Log lines per second by level",
+        "app_log_records_total: what the app's stderr channel wrote, per level (the lines are in "
+        "VictoriaLogs, k8s/telemetry; LaravelErrorLogRate fires on error and worse).",
+        [(f"sum by (level) (rate(app_log_records_total{{{SEL}}}{RATE}))", "{{level}}")],
+        unit="short",
+    )
 
 
 def uploads(b: Board) -> None:

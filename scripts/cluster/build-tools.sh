@@ -4,7 +4,7 @@
 # A wrapper module requires the program's module and repeats its non-local replace and
 # exclude directives (go install ignores them, go build in the wrapper honours them), so
 # modules like Traefik and etcd build without checking out their repositories.
-#   usage: build-tools.sh kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|seaweedfs|vegeta|all
+#   usage: build-tools.sh kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|seaweedfs|vegeta|victoria-logs|vlagent|jaeger|all
 #   LKS_CACHE   cache root (default: scripts/lib/common.sh)
 #   GO_NICE     niceness of the compiler (default 10: the machine is shared)
 #   LKS_PROFILE online = kind is the released binary (checked against its published SHA-256),
@@ -100,19 +100,31 @@ build_one() {
         "-X sigs.k8s.io/cri-tools/pkg/version.Version=$CRICTL_VERSION" ;;
     pause) build_pause ;;
     seaweedfs)
-      # the uploads' object store (scripts/build-seaweedfs-image.sh); not part of `all`
+      # the uploads' object store (scripts/build-go-image.sh); not part of `all`
       wrapper_build seaweedfs "$SEAWEEDFS_VERSION" github.com/seaweedfs/seaweedfs \
         github.com/seaweedfs/seaweedfs/weed weed "" ;;
     vegeta)
       # the benchmark's load generator (benchmarks/bench.py); not part of `all`
       wrapper_build vegeta "$VEGETA_VERSION" github.com/tsenart/vegeta/v12 github.com/tsenart/vegeta/v12 vegeta \
         "-X main.Version=$VEGETA_VERSION" ;;
-    *) die "unknown tool '$1' (kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|seaweedfs|vegeta|all)" ;;
+    victoria-logs|vlagent)
+      # the log store and its collector DaemonSet (scripts/build-go-image.sh, k8s/telemetry); one
+      # module: the second one reuses the first one's compiled packages
+      wrapper_build "$1" "$VICTORIALOGS_VERSION" github.com/VictoriaMetrics/VictoriaLogs \
+        "github.com/VictoriaMetrics/VictoriaLogs/app/$1" "$1" \
+        "-X github.com/VictoriaMetrics/VictoriaMetrics/lib/buildinfo.Version=$1-$VICTORIALOGS_VERSION" ;;
+    jaeger)
+      # the trace store: Jaeger v1's all-in-one (collector with OTLP receivers, query API and UI,
+      # in-memory storage) (scripts/build-go-image.sh, k8s/telemetry)
+      wrapper_build jaeger "$JAEGER_VERSION" github.com/jaegertracing/jaeger \
+        github.com/jaegertracing/jaeger/cmd/all-in-one jaeger-all-in-one \
+        "-X github.com/jaegertracing/jaeger/internal/version.latestVersion=$JAEGER_VERSION" ;;
+    *) die "unknown tool '$1' (kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|seaweedfs|vegeta|victoria-logs|vlagent|jaeger|all)" ;;
   esac
 }
 
 main() {
-  [ "$#" -eq 1 ] || die "usage: $0 kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|seaweedfs|vegeta|all"
+  [ "$#" -eq 1 ] || die "usage: $0 kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|seaweedfs|vegeta|victoria-logs|vlagent|jaeger|all"
   if [ "$1" = kind ] && [ "${LKS_PROFILE:-offline}" = online ]; then build_one kind; return; fi
   need go "install Go >= 1.24 (https://go.dev/dl) or Debian's golang-go"
   need jq "apt-get install jq"

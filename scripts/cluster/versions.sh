@@ -15,6 +15,9 @@
 #                     module proxy serves: a pseudo-version)
 #   VEGETA_VERSION    the benchmark's load generator (benchmarks/bench.py: open and closed loop,
 #                     every request's result as CSV)
+#   VICTORIALOGS_VERSION  the log store (victoria-logs) and its Kubernetes collector (vlagent): one
+#                     module, one release
+#   JAEGER_VERSION    the trace store (Jaeger all-in-one, OTLP/HTTP in, in-memory storage)
 set -o errexit -o nounset -o pipefail  # same options as every caller
 K8S_VERSION="${K8S_VERSION:-v1.34.4}"
 KIND_VERSION="${KIND_VERSION:-v0.30.0}"
@@ -28,6 +31,8 @@ TRAEFIK_VERSION="${TRAEFIK_VERSION:-v3.6.12}"
 CONTAINERD_VERSION="${CONTAINERD_VERSION:-1.7.24}"
 SEAWEEDFS_VERSION="${SEAWEEDFS_VERSION:-v0.0.0-20261109003541-7506e5f91cd6}"
 VEGETA_VERSION="${VEGETA_VERSION:-v12.13.0}"
+VICTORIALOGS_VERSION="${VICTORIALOGS_VERSION:-v1.52.1}"
+JAEGER_VERSION="${JAEGER_VERSION:-v1.76.0}"
 export K8S_VERSION KIND_VERSION ETCD_VERSION COREDNS_VERSION PAUSE_VERSION KUBE_ROUTER_VERSION \
   METRICS_SERVER_VERSION TRAEFIK_VERSION CONTAINERD_VERSION CRICTL_VERSION SEAWEEDFS_VERSION \
-  VEGETA_VERSION
+  VEGETA_VERSION VICTORIALOGS_VERSION JAEGER_VERSION

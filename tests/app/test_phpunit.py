@@ -21,6 +21,7 @@ CRITERIA = [
     "custom-prometheus-metrics",
     "php-laravel-metrics",
     "structured-logs",
+    "tracing",
     "config-env",
     "octane-swoole-config",
 ]

@@ -39,6 +39,11 @@ def test_opcache_runs_with_production_settings_inside_the_fpm_sapi(variant, web)
     assert report["opcache"]["enabled"] is True
     assert report["opcache"]["cached_scripts"] > 100, "the framework's files should be cached"
     assert report["opcache"]["hits"] > 0
+    # preloading really loaded the hot path (it was once silently empty: the build's warm-up
+    # failed without an encryption key and wrote no class list)
+    preloaded = report["opcache"]["preloaded_classes"]
+    assert len(preloaded) >= 300, f"opcache.preload linked {len(preloaded)} classes"
+    assert {"Illuminate\\Foundation\\Application", "App\\Http\\Kernel"} <= set(preloaded)
     metrics = web.get("/metrics").text
     hit_rate = re.search(r"^opcache_statistics_hit_rate(?:\{[^}]*\})? ([0-9.e+-]+)$", metrics, re.MULTILINE)
     assert hit_rate, "opcache_statistics_hit_rate not exported"

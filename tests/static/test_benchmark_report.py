@@ -164,6 +164,8 @@ REFERENCE = ROOT / "benchmarks" / "results" / "reference"
 def test_the_committed_reference_run_is_what_its_results_json_says(tmp_path):
     # the table is regenerated from the run's own numbers: nothing in it is typed by hand
     data = json.loads((REFERENCE / "results.json").read_text())
+    for extra in ("tuning.json", "cluster.json"):  # the sections the table adds from them
+        (tmp_path / extra).write_text((REFERENCE / extra).read_text())
     write_table(data, tmp_path / "results.md")
     assert (tmp_path / "results.md").read_text() == (REFERENCE / "results.md").read_text()
     assert summarize(data["runs"]) == data["summary"]
@@ -185,3 +187,28 @@ def test_the_committed_reference_run_is_what_its_results_json_says(tmp_path):
     assert all(r["errors"] == 0 for r in data["summary"]), [r for r in data["summary"] if r["errors"]]
     readme = (ROOT / "README.md").read_text() + (ROOT / "docs" / "SWOOLE-VS-FPM.md").read_text()
     assert "benchmarks/results/reference/results.md" in readme
+
+
+@pytest.mark.criterion("fpm-vs-swoole-comparison")
+def test_the_reference_run_has_the_tuning_steps_and_the_in_cluster_run_with_their_numbers():
+    from benchmarks.cluster import summarize as cluster_summary
+    from benchmarks.tuning import STEPS
+
+    tuning = json.loads((REFERENCE / "tuning.json").read_text())
+    routes = {r["route"] for r in tuning["summary"]}
+    assert {(r["route"], r["step"]) for r in tuning["summary"]} == {
+        (route, s) for route in routes for s in STEPS
+    }
+    assert all(r["errors"] == 0 for r in tuning["summary"])
+    # preloading is on in the shipped image and really linked the hot path
+    assert tuning["opcache"]["shipped"]["classes"] >= 300, tuning["opcache"]["shipped"]
+    assert tuning["opcache"]["preload off"]["classes"] == 0
+    assert tuning["opcache"]["JIT tracing"]["jit"] is True
+    cluster = json.loads((REFERENCE / "cluster.json").read_text())
+    assert cluster_summary(cluster["runs"]) == cluster["summary"]
+    assert cluster["summary"], "no in-cluster run"
+    assert all(r["errors"] == 0 and r["requests"] > 0 for r in cluster["summary"]), cluster["summary"]
+    # kubectl top of the web pods during the load, for every runtime that ran
+    ran = {r["variant"] for r in cluster["summary"]}
+    assert ran == {v for v, samples in cluster["top"].items() if samples}
+    assert set(cluster["meta"]["skipped"]) | ran == {"fpm", "swoole"}

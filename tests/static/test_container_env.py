@@ -34,6 +34,7 @@ TIER_OVERRIDES = {
     "REDIS_PASSWORD",
     "SESSION_SECURE_COOKIE",
     "AWS_BUCKET",  # no object store on a stack unless a test starts one
+    "OTEL_EXPORTER_OTLP_ENDPOINT",  # no trace store on a stack unless a test starts one
 }
 
 

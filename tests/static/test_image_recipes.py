@@ -21,6 +21,7 @@ import yaml
 
 from fixtures.manifests import render
 from plugins.capabilities import require_tool
+from suite.project import GO_IMAGES
 from tests.repo import ROOT, SAMPLES
 from tests.static.test_dockerfiles import parse
 from tests.static.test_linters import kustomizations
@@ -216,16 +217,19 @@ def built_tags() -> set[str]:
         tags |= build_plan(profile, flavour).keys()
     # the monitoring stack's Prometheus has its own script (scripts/build-prometheus-image.sh)
     m = re.search(r'PROMETHEUS_IMAGE:-([^}"]+)', (ROOT / "scripts" / "build-prometheus-image.sh").read_text())
-    # the uploads' object store too (scripts/build-seaweedfs-image.sh, tagged by its version)
-    seaweedfs = subprocess.run(
-        [str(ROOT / "scripts" / "build-seaweedfs-image.sh"), "--name"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-        env=dict(os.environ, IMAGE_PREFIX=PREFIX),
-    ).stdout.strip()
-    return tags | ({m.group(1)} if m else set()) | {seaweedfs}
+    # the Go programs too (scripts/build-go-image.sh, each tagged by its version)
+    go = {
+        subprocess.run(
+            [str(ROOT / "scripts" / "build-go-image.sh"), name, "--name"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+            env=dict(os.environ, IMAGE_PREFIX=PREFIX),
+        ).stdout.strip()
+        for name in GO_IMAGES
+    }
+    return tags | ({m.group(1)} if m else set()) | go
 
 
 @pytest.mark.criterion("ci-build", "cd-deploy")

@@ -247,3 +247,57 @@ def test_the_object_store_dependency_follows_the_workload_rules(name: str):
     assert not violations, f"k8s/dependencies/seaweedfs: {RULES[name].check.__doc__}\n" + "\n".join(
         violations
     )
+
+
+TELEMETRY = K8S / "telemetry"
+
+
+@pytest.mark.criterion("log-aggregation", "tracing")
+@pytest.mark.parametrize("name", ["resources", "non-root", "probes"])
+def test_the_log_and_trace_stores_follow_the_workload_rules(name: str):
+    docs = render(TELEMETRY / "stores")
+    assert {d["metadata"]["name"] for d in docs if d["kind"] == "Deployment"} == {"victoria-logs", "jaeger"}
+    violations = RULES[name].check(docs)
+    assert not violations, f"k8s/telemetry/stores: {RULES[name].check.__doc__}\n" + "\n".join(violations)
+
+
+@pytest.mark.criterion("log-aggregation", "tracing")
+def test_the_telemetry_namespaces_start_from_default_deny_and_only_the_collectors_may_run_privileged():
+    docs = render(TELEMETRY)
+    namespaces = {d["metadata"]["name"]: d["metadata"]["labels"] for d in docs if d["kind"] == "Namespace"}
+    assert namespaces["telemetry"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    assert namespaces["telemetry-collector"]["pod-security.kubernetes.io/enforce"] == "privileged"
+    denied = {
+        d["metadata"]["namespace"]
+        for d in docs
+        if d["kind"] == "NetworkPolicy" and d["metadata"]["name"] == "default-deny"
+    }
+    assert denied == {"telemetry", "telemetry-collector"}
+    workloads = [d for d in docs if d["kind"] in ("Deployment", "DaemonSet", "StatefulSet")]
+    in_collector_ns = {
+        d["metadata"]["name"] for d in workloads if d["metadata"]["namespace"] == "telemetry-collector"
+    }
+    assert in_collector_ns == {"vlagent"}, in_collector_ns  # nothing else rides on the exception
+
+
+@pytest.mark.criterion("log-aggregation")
+@pytest.mark.parametrize("name", ["resources", "probes"])
+def test_the_log_collector_follows_the_workload_rules(name: str):
+    docs = render(TELEMETRY / "collector")
+    violations = RULES[name].check(docs)
+    assert not violations, f"k8s/telemetry/collector: {RULES[name].check.__doc__}\n" + "\n".join(violations)
+
+
+@pytest.mark.criterion("log-aggregation")
+def test_the_log_collector_is_root_only_to_read_the_node_logs_read_only_with_no_capability():
+    (ds,) = [d for d in render(TELEMETRY / "collector") if d["kind"] == "DaemonSet"]
+    spec = ds["spec"]["template"]["spec"]
+    # the non-root rule's one accepted exception: everything but the uid still holds
+    assert [v for v in rule_non_root([ds]) if "runAs" not in v] == []
+    mounts = {m["mountPath"]: m for m in spec["containers"][0]["volumeMounts"]}
+    assert mounts["/var/log/pods"]["readOnly"]
+    assert mounts["/var/log/containers"]["readOnly"]
+    host_paths = {v["hostPath"]["path"] for v in spec["volumes"] if "hostPath" in v}
+    assert host_paths == {"/var/log/pods", "/var/log/containers", "/var/lib/vlagent"}, host_paths
+    (role,) = [d for d in render(TELEMETRY / "collector") if d["kind"] == "ClusterRole"]
+    assert all(set(r["verbs"]) <= {"get", "list", "watch"} for r in role["rules"]), role["rules"]

@@ -132,9 +132,10 @@ def built_dockerfiles() -> set[str]:
     from tests.static.test_image_recipes import build_plan
 
     plans = [build_plan("online"), build_plan("online", "alpine")]
-    # the uploads' store has a recipe of its own (scripts/build-seaweedfs-image.sh)
+    # the Go programs have recipes of their own (scripts/build-go-image.sh)
     return {f"app/{file}" for plan in plans for file, _, _ in plan.values()} | {
-        "app/docker/offline/seaweedfs.Dockerfile"
+        "app/docker/offline/seaweedfs.Dockerfile",
+        "app/docker/offline/go-program.Dockerfile",
     }
 
 
@@ -156,6 +157,7 @@ def test_the_image_scan_check_rejects_the_old_scan_of_a_docker_build_of_the_alpi
         "scripts/build-images.sh --profile online ships",
         "the image scan leaves out shipped images: ['mariadb', 'nginx', 'redis', 'seaweedfs', 'worker']",
         "hadolint leaves out Dockerfiles the images are built from: ['app/docker/offline/Dockerfile', "
+        "'app/docker/offline/go-program.Dockerfile', "
         "'app/docker/offline/mariadb.Dockerfile', 'app/docker/offline/nginx.Dockerfile', "
         "'app/docker/offline/redis.Dockerfile', 'app/docker/offline/seaweedfs.Dockerfile']",
     ]

@@ -2,17 +2,17 @@
 # (scripts/cluster/build-tools.sh seaweedfs, cached per version) on the Debian base. One process:
 # `weed server` runs master, volume, filer and the S3 gateway. The entrypoint writes the S3
 # identity from S3_ACCESS_KEY/S3_SECRET_KEY (a Secret in k8s) and creates S3_BUCKET at start.
-# Build: scripts/build-seaweedfs-image.sh (context: a temporary folder holding the binary).
+# Build: scripts/build-go-image.sh seaweedfs (context: a temporary folder holding the binary).
 # The only difference between the two sources of packages (scripts/build-images.sh passes it):
 #   online  (default) Debian's trixie-slim image, pinned to an exact dated tag
 #   offline lks/debian-base:trixie-r1, debootstrap + docker import (scripts/base-image.sh)
 ARG BASE_IMAGE=debian:trixie-20251117-slim
 FROM ${BASE_IMAGE}
-ARG SEAWEEDFS_VERSION=unknown
+ARG VERSION=unknown
 LABEL org.opencontainers.image.title="laravel-k8s-showcase seaweedfs" \
-      org.opencontainers.image.version="${SEAWEEDFS_VERSION}" \
+      org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.licenses="Apache-2.0" \
-      org.opencontainers.image.description="SeaweedFS ${SEAWEEDFS_VERSION} (weed server -s3), the S3 store of the uploads"
+      org.opencontainers.image.description="SeaweedFS ${VERSION} (weed server -s3), the S3 store of the uploads"
 COPY weed /usr/local/bin/weed
 COPY seaweedfs-entrypoint.sh /usr/local/bin/seaweedfs-entrypoint
 RUN groupadd --gid 10001 seaweed && useradd --uid 10001 --gid 10001 --home-dir /data --no-create-home --shell /usr/sbin/nologin seaweed \

@@ -50,6 +50,8 @@ return [
     ],
 
     'providers' => ServiceProvider::defaultProviders()->merge([
+        // before AppServiceProvider: the queue worker's job lines carry the restored request and trace ids
+        App\Providers\TracingServiceProvider::class,
         App\Providers\AppServiceProvider::class,
         App\Providers\EventServiceProvider::class,
         App\Providers\MetricsServiceProvider::class,

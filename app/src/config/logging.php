@@ -1,5 +1,6 @@
 <?php
 
+use App\Logging\CountRecords;
 use App\Logging\JsonLineFormatter;
 use Monolog\Handler\StreamHandler;
 
@@ -23,6 +24,8 @@ return [
             'level' => env('LOG_LEVEL', 'info'),
             'handler' => StreamHandler::class,
             'formatter' => JsonLineFormatter::class,
+            // app_log_records_total{level}: the log volume panel and the error-log-rate alert
+            'tap' => [CountRecords::class],
             'with' => [
                 'stream' => env('LOG_STREAM', 'php://stderr'),
             ],

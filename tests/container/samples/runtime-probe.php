@@ -22,5 +22,7 @@ echo json_encode([
         'misses' => $status['opcache_statistics']['misses'],
         'hit_rate' => $status['opcache_statistics']['opcache_hit_rate'],
         'cached_scripts' => $status['opcache_statistics']['num_cached_scripts'],
+        // what opcache.preload linked into shared memory in the master (bootstrap/preload.php)
+        'preloaded_classes' => $status['preload_statistics']['classes'] ?? [],
     ],
 ]);

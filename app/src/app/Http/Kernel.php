@@ -7,13 +7,15 @@ use Illuminate\Foundation\Http\Kernel as HttpKernel;
 class Kernel extends HttpKernel
 {
     /**
-     * Global middleware, outermost first: every response (404s and 405s too) gets a request id
-     * and is counted in the request metrics.
+     * Global middleware, outermost first: every response (404s and 405s too) gets a request id,
+     * a SERVER span when tracing is on (TraceRequest, inside the request id: its attribute), and
+     * is counted in the request metrics.
      *
      * @var array<int, class-string>
      */
     protected $middleware = [
         \App\Http\Middleware\AssignRequestId::class,
+        \App\Http\Middleware\TraceRequest::class,
         \App\Http\Middleware\RecordRequestMetrics::class,
         \App\Http\Middleware\TrustProxies::class,
         \App\Http\Middleware\LimitRequestBody::class,

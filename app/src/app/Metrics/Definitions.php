@@ -28,6 +28,12 @@ final class Definitions
             'app_uploads_total' => ['counter', 'Attachment uploads by outcome.', ['outcome'], 'local'],
             'app_upload_bytes_total' => ['counter', 'Bytes of attachment uploads by outcome (the file, not the request).', ['outcome'], 'local'],
             'app_upload_duration_seconds' => ['histogram', 'Attachment upload time in the app (validation, hashing, the PUT to the store, the row) by outcome.', ['outcome'], 'local'],
+            // --- tracing (local; App\Tracing): reason queue_full (the per-request buffer), export_error
+            // (collector unreachable, too slow or refusing), backoff (not sent after a recent failure)
+            'app_trace_spans_exported_total' => ['counter', 'Spans sent to the trace collector and accepted by it.', [], 'local'],
+            'app_trace_spans_dropped_total' => ['counter', 'Spans dropped instead of exported, by reason.', ['reason'], 'local'],
+            // --- logs (local): records the stderr channel wrote, by level (App\Logging\CountRecords)
+            'app_log_records_total' => ['counter', 'Log records written by the app, by level.', ['level'], 'local'],
             // --- queue (redis: written by the worker process)
             'laravel_queue_jobs_processed_total' => ['counter', 'Queue jobs processed successfully, by queue and job class.', ['queue', 'job'], 'redis'],
             'laravel_queue_jobs_failed_total' => ['counter', 'Queue jobs that failed for good (recorded in failed_jobs), by queue and job class.', ['queue', 'job'], 'redis'],

@@ -8,7 +8,8 @@ use Symfony\Component\HttpFoundation\Response;
 
 /**
  * The Swoole variant's access log (FPM has nginx's): after each request one JSON line through the
- * app's logger (JsonLineFormatter: time, level, message, request_id), with the route pattern,
+ * app's logger (JsonLineFormatter: time, level, message, request_id, and trace_id/span_id of the
+ * request's SERVER span when tracing is on: the Tracer is still in scope here), with the route pattern,
  * status, duration and the Swoole worker that served it.
  */
 class LogRequest

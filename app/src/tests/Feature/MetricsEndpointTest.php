@@ -3,6 +3,7 @@
 namespace Tests\Feature;
 
 use Illuminate\Support\Facades\Cache;
+use Illuminate\Support\Facades\Log;
 use PHPUnit\Framework\Attributes\Group;
 use Tests\TestCase;
 
@@ -49,6 +50,35 @@ class MetricsEndpointTest extends TestCase
         $this->assertSame(1.0, $this->value($text, 'http_requests_total{method="GET",route="unmatched",status="404"}'));
         $this->assertSame(1.0, $this->value($text, 'http_requests_total{method="DELETE",route="unmatched",status="405"}'));
         $this->assertDoesNotMatchRegularExpression('/route="[^"]*(999999|no\/such)/', $text, 'raw paths never become label values');
+    }
+
+    #[Group('custom-prometheus-metrics')]
+    #[Group('structured-logs')]
+    public function test_log_records_are_counted_by_level_as_the_channel_writes_them(): void
+    {
+        // the stderr channel as production runs it (phpunit.xml discards logs), into a file, at info
+        $file = tempnam(sys_get_temp_dir(), 'lks-log-');
+        config([
+            'logging.default' => 'stderr',
+            'logging.channels.stderr.with.stream' => $file,
+            'logging.channels.stderr.level' => 'info',
+        ]);
+        Log::forgetChannel('stderr');
+        $before = $this->scrape();
+        Log::error('counted error');
+        Log::warning('counted warning');
+        Log::warning('counted warning');
+        Log::debug('below the channel level: not written, not counted');
+
+        $after = $this->scrape();
+
+        foreach (['error' => 1.0, 'warning' => 2.0] as $level => $grew) {
+            $series = "app_log_records_total{level=\"{$level}\"}";
+            $this->assertSame($grew, $this->value($after, $series) - ($this->value($before, $series) ?? 0.0), $series);
+        }
+        $this->assertNull($this->value($after, 'app_log_records_total{level="debug"}'));
+        $this->assertStringContainsString('counted error', (string) file_get_contents($file));
+        @unlink($file);
     }
 
     #[Group('custom-prometheus-metrics')]

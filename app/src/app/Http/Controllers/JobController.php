@@ -6,6 +6,7 @@ use App\Jobs\GenerateReport;
 use App\Models\JobRun;
 use Illuminate\Http\JsonResponse;
 use Illuminate\Http\Request;
+use Illuminate\Support\Facades\Log;
 
 /**
  * POST /api/jobs dispatches a report job onto the Redis queue and answers 202 with its id;
@@ -30,6 +31,7 @@ class JobController extends Controller
             'attempts' => 0,
         ]);
         GenerateReport::dispatch($run->id);
+        Log::info('report queued', ['job_run' => $run->id]);
 
         return response()->json(['data' => $this->present($run)], 202)
             ->header('Location', route('jobs.show', $run, false));
