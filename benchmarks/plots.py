@@ -195,7 +195,7 @@ def cluster_section(data: dict) -> list[str]:
         lines.append(
             f"| {r['route']} | {r['variant']} | {r['load']} | {r['rps']:.0f} ({r['rps_range'][0]:.0f}-{r['rps_range'][1]:.0f}) | "
             f"{r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {pods} | {r['cpu_used']:.2f} | {r['rps_per_cpu']:.0f} | "
-            f"{r['cpu_s_per_1k']:.2f} | {r['errors']} of {r['requests']} |"
+            f"{r['cpu_s_per_1k']:.2f} | {r['proxy_cpu_used']:.2f} | {r['errors']} of {r['requests']} |"
         )
     lines += [
         "",
