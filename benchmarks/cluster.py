@@ -104,28 +104,26 @@ def pod_cgroups(cluster: Cluster, pods: list) -> tuple[int, int]:
     """(CPU ns so far, working-set bytes now) of these pods, from their own cgroups on the node
     (cgroup v1: cpuacct.usage; memory.stat rss + cache - inactive_file, what the kubelet calls
     the working set). Exact counters, not the metrics API's samples."""
-    uids = [p.metadata.uid.replace("-", "_") for p in pods]
-    if not uids:
-        return 0, 0
-    script = "; ".join(
-        f"for d in $(find /sys/fs/cgroup/cpuacct /sys/fs/cgroup/memory -maxdepth 4 -type d -name '*pod{u}.slice'); do "
-        f'[ -f $d/cpuacct.usage ] && echo "cpu $(cat $d/cpuacct.usage)"; '
-        f"[ -f $d/memory.stat ] && grep -E '^total_(rss|cache|inactive_file) ' $d/memory.stat; done"
-        for u in uids
-    )
-    out = subprocess.run(
-        ["docker", "exec", f"{cluster.name}-control-plane", "sh", "-c", script],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    by_node: dict[str, list[str]] = {}
+    for p in pods:  # each pod's cgroup is on its own node (a kind node is a container)
+        by_node.setdefault(p.spec.node_name, []).append(p.metadata.uid.replace("-", "_"))
     cpu = mem = 0
-    for line in out.stdout.splitlines():
-        key, value = line.split()
-        if key == "cpu":
-            cpu += int(value)
-        else:
-            mem += -int(value) if key == "total_inactive_file" else int(value)
+    for node, uids in by_node.items():
+        script = "; ".join(
+            f"for d in $(find /sys/fs/cgroup/cpuacct /sys/fs/cgroup/memory -maxdepth 4 -type d -name '*pod{u}.slice'); do "
+            f'[ -f $d/cpuacct.usage ] && echo "cpu $(cat $d/cpuacct.usage)"; '
+            f"[ -f $d/memory.stat ] && grep -E '^total_(rss|cache|inactive_file) ' $d/memory.stat; done"
+            for u in uids
+        )
+        out = subprocess.run(
+            ["docker", "exec", node, "sh", "-c", script], capture_output=True, text=True, timeout=30
+        )
+        for line in out.stdout.splitlines():
+            key, value = line.split()
+            if key == "cpu":
+                cpu += int(value)
+            else:
+                mem += -int(value) if key == "total_inactive_file" else int(value)
     return cpu, mem
 
 

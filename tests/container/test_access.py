@@ -45,6 +45,8 @@ PUBLIC = [
 QUEUED_JOB = {
     "status": "queued",
     "attempts": 0,
+    "completions": 0,
+    "idempotency_key": None,
     "result": None,
     "error": None,
     "worker": None,

@@ -13,6 +13,14 @@ use Tests\TestCase;
 #[Group('migrations')]
 class MigrationsTest extends TestCase
 {
+    /** How many migrations `$name` and the ones after it are: the --step that rolls back to before it. */
+    private function migrationsFrom(string $name): int
+    {
+        $this->assertFileExists(database_path("migrations/{$name}.php"));
+
+        return count(array_filter(glob(database_path('migrations/*.php')), fn (string $f) => strcmp(basename($f, '.php'), $name) >= 0));
+    }
+
     public function test_every_migration_has_run_and_created_its_tables(): void
     {
         Artisan::call('migrate:status');
@@ -27,14 +35,14 @@ class MigrationsTest extends TestCase
             $this->assertTrue(Schema::hasTable($table), "table {$table}");
         }
         $this->assertTrue(Schema::hasColumns('tasks', ['user_id', 'title', 'description', 'status', 'priority', 'due_on']));
-        $this->assertTrue(Schema::hasColumns('job_runs', ['user_id']));
+        $this->assertTrue(Schema::hasColumns('job_runs', ['user_id', 'idempotency_key', 'completions']));
     }
 
     #[Group('api-crud')]
     public function test_adding_the_owner_keeps_existing_tasks_and_job_runs_valid(): void
     {
-        // the owner migration and the one after it (attachments), whatever batches earlier tests made
-        $this->artisan('migrate:rollback', ['--step' => 2, '--force' => true])->assertExitCode(0);
+        // the owner migration and those after it, whatever batches earlier tests made
+        $this->artisan('migrate:rollback', ['--step' => $this->migrationsFrom('2024_01_01_000400_add_owner_to_tasks_and_job_runs'), '--force' => true])->assertExitCode(0);
         $this->assertFalse(Schema::hasTable('attachments'));
         $this->assertFalse(Schema::hasColumn('tasks', 'user_id'));
         // rows of the release before ownership
@@ -79,7 +87,7 @@ class MigrationsTest extends TestCase
 
     public function test_migrations_roll_back_and_apply_again(): void
     {
-        $this->artisan('migrate:rollback', ['--step' => 4, '--force' => true])->assertExitCode(0);
+        $this->artisan('migrate:rollback', ['--step' => $this->migrationsFrom('2024_01_01_000200_create_job_runs_table'), '--force' => true])->assertExitCode(0);
         $this->assertFalse(Schema::hasTable('attachments'));
         $this->assertFalse(Schema::hasTable('failed_jobs'));
         $this->assertFalse(Schema::hasTable('job_runs'));

@@ -8,35 +8,18 @@ use Illuminate\Support\Facades\DB;
 use Illuminate\Support\Facades\Queue;
 use Illuminate\Support\Facades\Redis;
 use PHPUnit\Framework\Attributes\Group;
+use Tests\Feature\Concerns\RunsTheQueueWorker;
 use Tests\TestCase;
 
 #[Group('queue-redis')]
 class QueueTest extends TestCase
 {
+    use RunsTheQueueWorker;
+
     protected function setUp(): void
     {
         parent::setUp();
         $this->loginAs($this->newUser());
-    }
-
-    /**
-     * One iteration of a real worker (`queue:work --once`) against the Redis queue, then a fresh
-     * application, as the next worker process would have (the command registers its event
-     * listeners on the application each time it runs).
-     */
-    private function workOnce(): void
-    {
-        $this->artisan('queue:work', ['connection' => 'redis', '--once' => true, '--sleep' => 0])->assertExitCode(0);
-        $this->refreshApplication();
-    }
-
-    /** @return array<string, mixed> */
-    private function pendingPayload(): array
-    {
-        $raw = Redis::connection()->command('lindex', ['queues:default', 0]);
-        $this->assertIsString($raw, 'a job is waiting in the Redis list queues:default');
-
-        return json_decode($raw, true);
     }
 
     public function test_a_job_dispatched_through_the_api_waits_in_redis_until_a_worker_runs_it(): void
@@ -49,13 +32,16 @@ class QueueTest extends TestCase
         $this->assertSame(1, Queue::connection('redis')->size('default'));
         $payload = $this->pendingPayload();
         $this->assertSame(GenerateReport::class, $payload['displayName']);
-        $this->assertSame(3, $payload['maxTries']);
+        $this->assertSame(5, $payload['maxTries'], 'deliveries, a killed attempt included (QUEUE_TRIES)');
+        $this->assertSame(3, $payload['maxExceptions'], 'attempts that threw (QUEUE_MAX_EXCEPTIONS)');
 
         $this->workOnce();
 
         $this->getJson("/api/jobs/{$id}")->assertOk()
             ->assertJsonPath('data.status', 'succeeded')
             ->assertJsonPath('data.attempts', 1)
+            ->assertJsonPath('data.completions', 1)
+            ->assertJsonPath('data.idempotency_key', null)
             ->assertJsonPath('data.result.count', 3)
             ->assertJsonPath('data.result.sum', 6.5);
         $this->assertSame(0, Queue::connection('redis')->size('default'));
@@ -74,17 +60,19 @@ class QueueTest extends TestCase
         $this->assertSame(0, DB::table('failed_jobs')->count());
     }
 
-    public function test_a_job_that_keeps_failing_is_recorded_in_failed_jobs_after_its_tries(): void
+    public function test_a_job_that_keeps_failing_is_recorded_in_failed_jobs_after_its_max_exceptions(): void
     {
         $id = $this->postJson('/api/jobs', ['numbers' => [4], 'fail_attempts' => 10])->assertStatus(202)->json('data.id');
 
-        foreach (range(1, (int) config('queue.tries')) as $attempt) {
+        foreach (range(1, (int) config('queue.max_exceptions')) as $attempt) {
+            $this->assertSame(0, DB::table('failed_jobs')->count(), "in failed_jobs before attempt {$attempt}");
             $this->workOnce();
         }
 
         $this->getJson("/api/jobs/{$id}")->assertOk()
             ->assertJsonPath('data.status', 'failed')
-            ->assertJsonPath('data.attempts', 3);
+            ->assertJsonPath('data.attempts', 3)
+            ->assertJsonPath('data.completions', 0);
         $this->assertStringContainsString('failed on purpose', (string) JobRun::query()->findOrFail($id)->error);
         $failed = DB::table('failed_jobs')->get();
         $this->assertCount(1, $failed);
