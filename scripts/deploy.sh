@@ -34,7 +34,9 @@
 #                        pulls the tag from its registry)
 #   LKS_INGRESS_CLASS    ingressClassName of the Ingress (default: traefik)
 #   LKS_SECRETS          example (committed LOCAL-DEV values, default) or env (the git-ignored
-#                        k8s/components/env-secrets/{app,mariadb}/secrets.env)
+#                        k8s/components/env-secrets/{app,mariadb}/secrets.env). example is refused
+#                        outside the local kind cluster: a context kind named (kind-<name>) whose
+#                        API server is on this machine's loopback
 #   LKS_DB_STORAGE       pvc (default: MariaDB's data on a PersistentVolumeClaim) or ephemeral
 #                        (an emptyDir, for clusters whose StorageClass cannot serve a non-root
 #                        pod, like kind's legacy kubernetes.io/host-path; see
@@ -93,6 +95,15 @@ cleanup() {
 }
 
 kc() { $KUBECTL --namespace "$NAMESPACE" "$@"; }
+
+# local_kind_cluster -> 0 when KUBECTL's current context is a kind cluster of this machine: the
+# context is kind's (kind-<cluster>) and its API server listens on the loopback
+local_kind_cluster() {
+  local context server
+  context=$($KUBECTL config current-context 2>/dev/null) || return 1
+  server=$($KUBECTL config view --minify -o 'jsonpath={.clusters[0].cluster.server}' 2>/dev/null) || return 1
+  [[ "$context" == kind-* && "$server" =~ ^https://(127\.[0-9.]+|localhost|\[::1\]):[0-9]+/?$ ]]
+}
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -263,6 +274,9 @@ main() {
     return 0
   fi
   need "${KUBECTL%% *}" "make setup, or set KUBECTL"
+  if [ "$LKS_SECRETS" = example ] && ! local_kind_cluster; then
+    die "refusing the committed LOCAL-DEV example secrets on '$($KUBECTL config current-context 2>/dev/null || echo '?')', which is not the local kind cluster: set LKS_SECRETS=env (k8s/components/env-secrets)"
+  fi
 
   local t0 t image webs=(laravel-app) images runtimes=("$variant") web
   [ "$variant" != comparison ] || { webs=(laravel-app-fpm laravel-app-swoole); runtimes=(fpm swoole); }

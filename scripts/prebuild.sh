@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Compile the slow Go programs a cold run needs later, ahead of time and at the lowest CPU
-# priority: the uploads' store (`weed`) and the benchmark's vegeta (both needed by the container
+# priority: kube-score first (the static tier's manifest scanner, needed within minutes), the
+# uploads' store (`weed`) and the benchmark's vegeta (both needed by the container
 # tier), then, offline, the Kubernetes binaries and the cluster's tools (needed by `make
 # cluster`), last the log store, its collector and the trace store (needed by the k8s tier's
 # telemetry fixture, k8s/telemetry). .ci/run starts it in the
@@ -38,6 +39,9 @@ main() {
   if [ "$profile" = auto ]; then
     if registry_reachable; then profile=online; else profile=offline; fi
   fi
+  # trivy is not here: its cold compile (2.7 GB of modules, docs/SECURITY.md) would
+  # outlast the run; `make scan` builds it (docs/SECURITY.md)
+  step kube-score "$cluster/build-tools.sh" kube-score
   step weed "$cluster/build-tools.sh" seaweedfs
   step vegeta "$cluster/build-tools.sh" vegeta
   if [ "$profile" != online ]; then

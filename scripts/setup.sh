@@ -44,6 +44,31 @@ python_env() {
   echo "$want" >"$stamp"
 }
 
+# tool_venvs -> every [dependency-groups] GROUP of pyproject.toml in a venv of its own,
+# $VENV/GROUP, its GROUP command linked into $VENV/bin (a tool whose pins conflict with the
+# suite's: checkov); skipped when the group's pins are unchanged
+tool_venvs() {
+  local group venv stamp want
+  for group in $("$VENV/bin/python" -c \
+      'import tomllib,sys; print(" ".join(tomllib.load(open(sys.argv[1],"rb")).get("dependency-groups", {})))' \
+      "$REPO_ROOT/pyproject.toml"); do
+    venv="$VENV/$group" stamp="$VENV/$group/.lks-deps"
+    want=$("$VENV/bin/python" -c 'import tomllib,sys; print(" ".join(tomllib.load(open(sys.argv[1],"rb"))["dependency-groups"][sys.argv[2]]))' \
+      "$REPO_ROOT/pyproject.toml" "$group")
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+      log "$group venv up to date ($venv)"
+    else
+      log "$group venv $venv ($want: pins of its own, see pyproject.toml)"
+      [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+      "$venv/bin/python" -m pip install -q --upgrade pip
+      # shellcheck disable=SC2086
+      "$venv/bin/python" -m pip install -q $want
+      echo "$want" >"$stamp"
+    fi
+    ln -sfn "$venv/bin/$group" "$VENV/bin/$group"
+  done
+}
+
 # go_tool NAME MODULE@VERSION -> $LKS_CACHE/bin/NAME, cached per version
 go_tool() {
   local name="$1" spec="$2" dir="$LKS_CACHE/go-tools/${1}-${2##*@}"
@@ -72,6 +97,7 @@ main() {
   [ "$(id -u)" -eq 0 ] || log "not root: sudo only for apt-get and the Docker engine; caches in $LKS_CACHE"
   debian_packages
   python_env
+  tool_venvs
   go_tools
   if [ "${LKS_SKIP_DOCKER:-0}" != 1 ]; then
     "$REPO_ROOT/scripts/docker-up.sh"

@@ -12,9 +12,11 @@ can be found and removed from another process.
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import subprocess
+import tarfile
 import time
 import uuid
 from contextlib import closing, contextmanager, suppress
@@ -263,6 +265,44 @@ def run_once(
         return code, out.decode(errors="replace") + err.decode(errors="replace")
     finally:
         tc.stop(force=True, delete_volume=True)
+
+
+class _ChunkReader(io.RawIOBase):
+    """A file over docker-py's generator of byte chunks (tarfile reads a stream through it)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks, self._buffer = iter(chunks), b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._buffer:
+            try:
+                self._buffer = next(self._chunks)
+            except StopIteration:
+                return 0
+        n = min(len(buffer), len(self._buffer))
+        buffer[:n], self._buffer = self._buffer[:n], self._buffer[n:]
+        return n
+
+
+@contextmanager
+def exported_filesystem(image: str) -> Iterator[tarfile.TarFile]:
+    """The filesystem of `image` as `docker export` streams it, through the Docker SDK: a container
+    created and never started, removed afterwards. A tarfile in stream mode: read each member's
+    content as it comes (`extractfile` in order)."""
+    from docker import from_env
+
+    container = from_env().containers.create(
+        image, entrypoint=["/bin/true"], command=[], labels={STACK_LABEL: "export", ROLE_LABEL: "export"}
+    )
+    try:
+        stream = io.BufferedReader(_ChunkReader(container.export(chunk_size=1 << 20)), 1 << 20)
+        with tarfile.open(fileobj=stream, mode="r|") as archive:
+            yield archive
+    finally:
+        container.remove(force=True)
 
 
 @contextmanager

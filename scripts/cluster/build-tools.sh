@@ -4,9 +4,10 @@
 # A wrapper module requires the program's module and repeats its non-local replace and
 # exclude directives (go install ignores them, go build in the wrapper honours them), so
 # modules like Traefik and etcd build without checking out their repositories.
-#   usage: build-tools.sh kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|seaweedfs|vegeta|victoria-logs|vlagent|jaeger|all
+#   usage: build-tools.sh kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|seaweedfs|vegeta|victoria-logs|vlagent|jaeger|kube-score|trivy|all
 #   LKS_CACHE   cache root (default: scripts/lib/common.sh)
 #   GO_NICE     niceness of the compiler (default 10: the machine is shared)
+#   GOEXPERIMENT  passed to go build (trivy sets jsonv2 itself: it needs encoding/json/v2)
 #   LKS_PROFILE online = kind is the released binary (checked against its published SHA-256),
 #               not compiled; the other tools only exist in the offline node image
 # Prints the directory holding the binary on stdout.
@@ -45,7 +46,7 @@ wrapper_build() {
   log "go build $name $version ($package)"
   (
     cd "$src"
-    CGO_ENABLED=0 GOFLAGS=-mod=mod nice -n "$GO_NICE" \
+    CGO_ENABLED=0 GOFLAGS=-mod=mod GOEXPERIMENT="${GOEXPERIMENT:-}" nice -n "$GO_NICE" \
       go build -trimpath -ldflags "-s -w $ldflags" -o "$out/$binary.tmp" "$package"
   ) || die "go build of $name $version failed"
   mv "$out/$binary.tmp" "$out/$binary"
@@ -119,12 +120,22 @@ build_one() {
       wrapper_build jaeger "$JAEGER_VERSION" github.com/jaegertracing/jaeger \
         github.com/jaegertracing/jaeger/cmd/all-in-one jaeger-all-in-one \
         "-X github.com/jaegertracing/jaeger/internal/version.latestVersion=$JAEGER_VERSION" ;;
-    *) die "unknown tool '$1' (kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|seaweedfs|vegeta|victoria-logs|vlagent|jaeger|all)" ;;
+    kube-score)
+      # the static tier's manifest scanner (tests/static/test_security_scanners.py); not part of `all`
+      wrapper_build kube-score "$KUBE_SCORE_VERSION" github.com/zegl/kube-score \
+        github.com/zegl/kube-score/cmd/kube-score kube-score "-X main.version=${KUBE_SCORE_VERSION#v}" ;;
+    trivy)
+      # `trivy config` with its embedded checks (make scan, the security workflow); not part of
+      # `all`, not in scripts/prebuild.sh: its cold build is too slow for a cold .ci/run (docs/SECURITY.md)
+      GOEXPERIMENT=jsonv2 wrapper_build trivy "$TRIVY_VERSION" github.com/aquasecurity/trivy \
+        github.com/aquasecurity/trivy/cmd/trivy trivy \
+        "-X github.com/aquasecurity/trivy/pkg/version/app.ver=${TRIVY_VERSION#v}" ;;
+    *) die "unknown tool '$1' (kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|seaweedfs|vegeta|victoria-logs|vlagent|jaeger|kube-score|trivy|all)" ;;
   esac
 }
 
 main() {
-  [ "$#" -eq 1 ] || die "usage: $0 kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|seaweedfs|vegeta|victoria-logs|vlagent|jaeger|all"
+  [ "$#" -eq 1 ] || die "usage: $0 kind|etcd|coredns|metrics-server|kube-router|traefik|crictl|pause|seaweedfs|vegeta|victoria-logs|vlagent|jaeger|kube-score|trivy|all"
   if [ "$1" = kind ] && [ "${LKS_PROFILE:-offline}" = online ]; then build_one kind; return; fi
   need go "install Go >= 1.24 (https://go.dev/dl) or Debian's golang-go"
   need jq "apt-get install jq"

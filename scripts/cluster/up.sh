@@ -121,6 +121,10 @@ main() {
     --dry-run=client -o yaml | k apply -f - >/dev/null
   k apply -k "$REPO_ROOT/k8s/cluster/addons/metrics-server" >/dev/null
   k apply -k "$REPO_ROOT/k8s/cluster/addons/traefik" >/dev/null
+  # the namespaces Traefik serves, each with the RoleBinding that lets it read Ingresses and TLS
+  # secrets there (and nowhere else): its informers wait until every one of them is readable
+  k apply -k "$REPO_ROOT/k8s/base/namespace" >/dev/null
+  k apply -k "$REPO_ROOT/k8s/cluster/cluster-test" >/dev/null
   k -n kube-system rollout status deployment/coredns --timeout="$t" >/dev/null || die "CoreDNS not available within $t"
   k -n kube-system rollout status deployment/metrics-server --timeout="$t" >/dev/null || die "metrics-server not available within $t"
   k -n traefik rollout status deployment/traefik --timeout="$t" >/dev/null || die "Traefik not available within $t"

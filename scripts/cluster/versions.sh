@@ -18,6 +18,9 @@
 #   VICTORIALOGS_VERSION  the log store (victoria-logs) and its Kubernetes collector (vlagent): one
 #                     module, one release
 #   JAEGER_VERSION    the trace store (Jaeger all-in-one, OTLP/HTTP in, in-memory storage)
+#   KUBE_SCORE_VERSION  kube-score, the static tier's scanner of the rendered manifests
+#   TRIVY_VERSION     trivy (`trivy config`: misconfiguration checks of manifests, Terraform,
+#                     Dockerfiles, embedded, run offline); `make scan` and the security workflow
 set -o errexit -o nounset -o pipefail  # same options as every caller
 K8S_VERSION="${K8S_VERSION:-v1.34.4}"
 KIND_VERSION="${KIND_VERSION:-v0.30.0}"
@@ -33,6 +36,8 @@ SEAWEEDFS_VERSION="${SEAWEEDFS_VERSION:-v0.0.0-20261109003541-7506e5f91cd6}"
 VEGETA_VERSION="${VEGETA_VERSION:-v12.13.0}"
 VICTORIALOGS_VERSION="${VICTORIALOGS_VERSION:-v1.52.1}"
 JAEGER_VERSION="${JAEGER_VERSION:-v1.76.0}"
+KUBE_SCORE_VERSION="${KUBE_SCORE_VERSION:-v1.20.0}"
+TRIVY_VERSION="${TRIVY_VERSION:-v0.74.0}"
 export K8S_VERSION KIND_VERSION ETCD_VERSION COREDNS_VERSION PAUSE_VERSION KUBE_ROUTER_VERSION \
   METRICS_SERVER_VERSION TRAEFIK_VERSION CONTAINERD_VERSION CRICTL_VERSION SEAWEEDFS_VERSION \
-  VEGETA_VERSION VICTORIALOGS_VERSION JAEGER_VERSION
+  VEGETA_VERSION VICTORIALOGS_VERSION JAEGER_VERSION KUBE_SCORE_VERSION TRIVY_VERSION

@@ -100,16 +100,39 @@ def matches(selector: dict, labels: dict) -> bool:
 
 
 # --- rules: each returns the violations it finds --------------------------------------------------
+# the container log files the kubelet keeps per container (containerLogMaxSize 10Mi x 5 files):
+# counted in a pod's ephemeral storage with its emptyDirs
+LOG_MIB_PER_CONTAINER = 50
+
+
 def rule_resources(docs: Docs) -> list[str]:
-    """Every container, init containers included, requests and limits CPU and memory."""
+    """Every container, init containers included, requests and limits CPU, memory and ephemeral
+    storage; a pod's ephemeral-storage limits cover its disk emptyDirs and its containers' logs."""
     bad = []
     for doc, spec in pod_specs(docs):
         for c in containers(spec):
             res = c.get("resources") or {}
             for section in ("requests", "limits"):
-                for resource in ("cpu", "memory"):
+                for resource in ("cpu", "memory", "ephemeral-storage"):
                     if resource not in (res.get(section) or {}):
                         bad.append(f"{ref(doc)} container {c['name']}: no {section}.{resource}")
+        limits = [
+            ((c.get("resources") or {}).get("limits") or {}).get("ephemeral-storage")
+            for c in containers(spec, init=False)
+        ]
+        if None in limits:
+            continue
+        disk = sum(
+            _mebibytes(v["emptyDir"].get("sizeLimit", 0))
+            for v in spec.get("volumes") or []
+            if "emptyDir" in v and (v["emptyDir"] or {}).get("medium") != "Memory"
+        )
+        need = disk + LOG_MIB_PER_CONTAINER * len(limits)
+        if sum(map(_mebibytes, limits)) < need:
+            bad.append(
+                f"{ref(doc)}: ephemeral-storage limits {sum(map(_mebibytes, limits))} MiB < emptyDirs {disk} MiB "
+                f"+ {LOG_MIB_PER_CONTAINER} MiB of logs per container = {need} MiB (evicted before a volume fills)"
+            )
     return bad
 
 
@@ -138,8 +161,19 @@ def rule_non_root(docs: Docs) -> list[str]:
     return bad
 
 
+def _handler(probe: dict) -> dict:
+    return {k: v for k, v in probe.items() if k in ("exec", "httpGet", "tcpSocket", "grpc")}
+
+
+def _tolerated_seconds(probe: dict) -> int:
+    """How long a probe may fail before it acts: failureThreshold x periodSeconds (defaults 3 x 10)."""
+    return int(probe.get("failureThreshold", 3)) * int(probe.get("periodSeconds", 10))
+
+
 def rule_probes(docs: Docs) -> list[str]:
-    """Long-running containers have liveness and readiness probes, each bounded by a timeout."""
+    """Long-running containers have liveness and readiness probes, each bounded by a timeout; the
+    liveness probe is not the readiness probe and tolerates failing at least as long (a busy pod
+    leaves the rotation, it is not restarted)."""
     bad = []
     for doc, spec in pod_specs(docs):
         if doc["kind"] == "Job":
@@ -151,6 +185,15 @@ def rule_probes(docs: Docs) -> list[str]:
             for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
                 if probe in c and not c[probe].get("timeoutSeconds"):
                     bad.append(f"{ref(doc)} container {c['name']}: {probe} without timeoutSeconds")
+            live, ready = c.get("livenessProbe"), c.get("readinessProbe")
+            if live and ready:
+                if _handler(live) == _handler(ready):
+                    bad.append(f"{ref(doc)} container {c['name']}: the liveness probe is the readiness probe")
+                if _tolerated_seconds(live) < _tolerated_seconds(ready):
+                    bad.append(
+                        f"{ref(doc)} container {c['name']}: liveness acts after {_tolerated_seconds(live)} s of "
+                        f"failures, before readiness ({_tolerated_seconds(ready)} s)"
+                    )
     return bad
 
 
@@ -584,10 +627,26 @@ class RuleSpec(NamedTuple):
 FPM_OVERLAYS = ("fpm", "comparison")  # the overlays with an FPM web pod
 
 RULES: dict[str, RuleSpec] = {
-    "resources": RuleSpec(rule_resources, ("resource-limits",), "no-limits.yaml", ("no limits.memory",)),
+    "resources": RuleSpec(
+        rule_resources,
+        ("resource-limits",),
+        "no-limits.yaml",
+        (
+            "no limits.memory",
+            "container app: no requests.ephemeral-storage",
+            "Deployment/cache: ephemeral-storage limits 64 MiB < emptyDirs 1024 MiB",
+        ),
+    ),
     "non-root": RuleSpec(rule_non_root, ("non-root",), "root.yaml", ("runAsNonRoot is not true",)),
     "probes": RuleSpec(
-        rule_probes, ("health-endpoints",), "unbounded-probe.yaml", ("without timeoutSeconds",)
+        rule_probes,
+        ("health-endpoints",),
+        "unbounded-probe.yaml",
+        (
+            "without timeoutSeconds",
+            "Deployment/busy container app: the liveness probe is the readiness probe",
+            "Deployment/busy container app: liveness acts after 10 s of failures, before readiness (30 s)",
+        ),
     ),
     "graceful-stop": RuleSpec(
         rule_graceful_stop, ("graceful-shutdown", "zero-downtime-rollout"), "no-drain.yaml", ("drain switch",)

@@ -301,3 +301,97 @@ def test_the_log_collector_is_root_only_to_read_the_node_logs_read_only_with_no_
     assert host_paths == {"/var/log/pods", "/var/log/containers", "/var/lib/vlagent"}, host_paths
     (role,) = [d for d in render(TELEMETRY / "collector") if d["kind"] == "ClusterRole"]
     assert all(set(r["verbs"]) <= {"get", "list", "watch"} for r in role["rules"]), role["rules"]
+
+
+# --- every tree the project applies: Pod Security, resources and probes -------------------------
+POD_SECURITY_EXCEPTION = "laravel-k8s-showcase/pod-security-exception"
+
+
+def shipped_trees() -> dict[str, Docs]:
+    from tests.static.scanners import PLAIN, TREES
+
+    docs = {name: render(directory) for name, directory in TREES.items()}
+    return docs | {
+        name: [d for d in yaml.safe_load_all(path.read_text()) if d] for name, path in PLAIN.items()
+    }
+
+
+def pod_security_problems(docs: Docs) -> list[str]:
+    """Every Namespace enforces the restricted Pod Security Standard at the pinned version, or
+    carries its reason for another level (POD_SECURITY_EXCEPTION)."""
+    bad = []
+    for ns in (d for d in docs if d["kind"] == "Namespace"):
+        labels = ns["metadata"].get("labels") or {}
+        reason = str((ns["metadata"].get("annotations") or {}).get(POD_SECURITY_EXCEPTION, "")).strip()
+        level = labels.get("pod-security.kubernetes.io/enforce")
+        name = ns["metadata"]["name"]
+        if level is None:
+            bad.append(f"Namespace/{name}: no pod-security.kubernetes.io/enforce label")
+        elif level != "restricted" and not reason:
+            bad.append(f"Namespace/{name}: enforces {level}, not restricted, without a recorded reason")
+        elif level == "restricted" and reason:
+            bad.append(f"Namespace/{name}: restricted, yet carries an exception")
+        if level and labels.get("pod-security.kubernetes.io/enforce-version") in (None, "latest"):
+            bad.append(f"Namespace/{name}: enforce-version not pinned")
+    return bad
+
+
+@pytest.mark.criterion("non-root", "security-scan-ci")
+def test_every_namespace_we_ship_enforces_restricted_or_records_why_not():
+    trees = shipped_trees()
+    namespaces = {d["metadata"]["name"] for docs in trees.values() for d in docs if d["kind"] == "Namespace"}
+    assert {
+        "laravel",
+        "monitoring",
+        "telemetry",
+        "telemetry-collector",
+        "traefik",
+        "cluster-test",
+    } <= namespaces
+    assert [p for docs in trees.values() for p in pod_security_problems(docs)] == []
+
+
+@pytest.mark.criterion("non-root", "security-scan-ci")
+def test_the_pod_security_check_rejects_an_unlabelled_namespace_and_an_exception_without_a_reason():
+    docs = [
+        {"kind": "Namespace", "metadata": {"name": "open"}},
+        {
+            "kind": "Namespace",
+            "metadata": {"name": "quiet", "labels": {"pod-security.kubernetes.io/enforce": "privileged"}},
+        },
+    ]
+    assert pod_security_problems(docs) == [
+        "Namespace/open: no pod-security.kubernetes.io/enforce label",
+        "Namespace/quiet: enforces privileged, not restricted, without a recorded reason",
+        "Namespace/quiet: enforce-version not pinned",
+    ]
+
+
+@pytest.mark.criterion("resource-limits")
+@pytest.mark.parametrize("name", ["resources", "probes"])
+@pytest.mark.parametrize("tree", ["monitoring", "cluster-addons", "cluster-cni"])
+def test_prometheus_and_the_cluster_add_ons_follow_the_resource_and_probe_rules(tree: str, name: str):
+    # Traefik, metrics-server and kube-router: CPU limits and ephemeral storage as every workload
+    violations = RULES[name].check(shipped_trees()[tree])
+    assert not violations, f"{tree}: {RULES[name].check.__doc__}\n" + "\n".join(violations)
+
+
+def default_deny_namespaces(docs: Docs) -> set[str]:
+    return {
+        p["metadata"].get("namespace")
+        for p in docs
+        if p["kind"] == "NetworkPolicy"
+        and p["spec"].get("podSelector") == {}
+        and set(p["spec"].get("policyTypes") or []) == {"Ingress", "Egress"}
+        and not p["spec"].get("ingress")
+        and not p["spec"].get("egress")
+    }
+
+
+@pytest.mark.criterion("network-policies")
+def test_every_namespace_of_the_app_monitoring_and_telemetry_starts_from_default_deny():
+    # traefik (its namespace's comment: traffic from outside, every backend) and cluster-test (the
+    # k8s tier's probes) are the namespaces without one; kind's own kube-system has none either
+    trees = shipped_trees()
+    denied = set().union(*(default_deny_namespaces(docs) for docs in trees.values()))
+    assert {"laravel", "monitoring", "telemetry", "telemetry-collector"} <= denied, denied

@@ -657,6 +657,61 @@ def test_deploy_sh_refuses_an_image_prefix_that_is_not_a_repository_path(prefix)
     assert "IMAGE_PREFIX" in proc.stderr.strip().splitlines()[-1]
 
 
+# kubectl as deploy.sh sees a cluster: the current context and its API server; every other call
+# (the deploy itself) is recorded and fails, so a deploy that gets past the check is visible
+FAKE_KUBECTL = """#!/bin/sh
+case "$*" in
+  *current-context*) echo "$FAKE_CONTEXT" ;;
+  *"config view"*) echo "$FAKE_SERVER" ;;
+  *) echo "kubectl $*" >> "$FAKE_CALLS"; exit 9 ;;
+esac
+"""
+
+
+def deploy_to(
+    tmp_path: Path, context: str, server: str, **env: str
+) -> tuple[subprocess.CompletedProcess, str]:
+    kubectl = tmp_path / "kubectl"
+    kubectl.write_text(FAKE_KUBECTL)
+    kubectl.chmod(0o755)
+    calls = tmp_path / "calls"
+    calls.touch()
+    proc = deploy_sh(
+        SHA, KUBECTL=str(kubectl), FAKE_CONTEXT=context, FAKE_SERVER=server, FAKE_CALLS=str(calls), **env
+    )
+    return proc, calls.read_text()
+
+
+@pytest.mark.criterion("secrets", "cd-deploy")
+@pytest.mark.parametrize(
+    ("context", "server"),
+    [
+        ("production", "https://api.example.test:6443"),
+        ("kind-lks", "https://10.0.0.5:6443"),  # named like kind's, but another machine's
+        ("staging", "https://127.0.0.1:6443"),  # a tunnel to another cluster
+    ],
+    ids=["remote-cluster", "kind-name-remote-server", "loopback-not-kind"],
+)
+def test_deploy_sh_refuses_the_example_secrets_outside_the_local_kind_cluster_in_one_line(
+    tmp_path, context, server
+):
+    proc, calls = deploy_to(tmp_path, context, server)
+    assert proc.returncode == 1, proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last == (
+        f"error: refusing the committed LOCAL-DEV example secrets on '{context}', which is not the local "
+        "kind cluster: set LKS_SECRETS=env (k8s/components/env-secrets)"
+    ), proc.stderr
+    assert calls == "", f"deploy.sh called the cluster before refusing: {calls}"
+
+
+@pytest.mark.criterion("secrets", "cd-deploy")
+def test_deploy_sh_deploys_the_example_secrets_to_the_local_kind_cluster(tmp_path):
+    proc, calls = deploy_to(tmp_path, "kind-lks", "https://127.0.0.1:41234")
+    assert "refusing the committed LOCAL-DEV" not in proc.stderr, proc.stderr
+    assert calls.startswith("kubectl apply -f "), f"deploy.sh did not go on to apply: {proc.stderr[-800:]}"
+
+
 def second_rollbacks(workflow: dict) -> list[str]:
     """A `rollout undo` after scripts/deploy.sh, which already rolled back (exit 3)."""
     bad = []

@@ -3,6 +3,7 @@
 use App\Http\Controllers\AttachmentController;
 use App\Http\Controllers\AuthController;
 use App\Http\Controllers\JobController;
+use App\Http\Controllers\OpenApiController;
 use App\Http\Controllers\PingController;
 use App\Http\Controllers\SlowController;
 use App\Http\Controllers\StressController;
@@ -14,6 +15,8 @@ use Illuminate\Support\Facades\Route;
 
 // stateless: no session, no cookie, no Redis round-trip
 Route::get('/ping', PingController::class)->name('ping');
+// the OpenAPI 3 document of these routes (resources/openapi/openapi.json, docs/APP.md "API document")
+Route::get('/openapi.json', OpenApiController::class)->name('openapi');
 
 Route::get('/stress', StressController::class)->name('stress');
 Route::get('/stress-test', StressController::class)->name('stress-test'); // the POC's demo URL

@@ -2,7 +2,8 @@
 # none of these objects itself: it applies the kustomize trees that define them
 # (modules/kustomization), the same trees the application and scripts/cluster/up.sh apply:
 #   k8s/base/namespace           the laravel namespace (restricted Pod Security Standard), its
-#                                default-deny and DNS egress policies
+#                                default-deny and DNS egress policies, and the RoleBinding that
+#                                lets Traefik read its Ingresses and TLS secrets (there only)
 #   k8s/cluster/addons/traefik   Traefik, its namespace and RBAC (ingress_controller.mode =
 #                                "kustomize"); or the Traefik Helm chart online ("helm")
 # The application's own allow-rules (ingress-to-web, prometheus-to-web, app egress...) come
@@ -32,7 +33,7 @@ locals {
   }
 
   trees = merge(
-    { namespace = { path = "${var.k8s_dir}/base/namespace", sources = ["${var.k8s_dir}/base/namespace", "${var.k8s_dir}/components/namespace-isolation"] } },
+    { namespace = { path = "${var.k8s_dir}/base/namespace", sources = ["${var.k8s_dir}/base/namespace", "${var.k8s_dir}/components/namespace-isolation", "${var.k8s_dir}/cluster/ingress-namespace"] } },
     var.ingress_controller.mode == "kustomize" ? { ingress = { path = "${var.k8s_dir}/cluster/addons/traefik", sources = [] } } : {},
   )
 }

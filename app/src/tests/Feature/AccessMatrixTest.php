@@ -26,7 +26,7 @@ class AccessMatrixTest extends TestCase
     /** Routes a guest may call, with what they answer without a session. */
     private const PUBLIC = [
         'GET health' => 200, 'GET ready' => 200, 'GET metrics' => 200,
-        'GET api/ping' => 200, 'GET api/stress' => 200, 'GET api/stress-test' => 200, 'GET api/slow' => 200,
+        'GET api/ping' => 200, 'GET api/openapi.json' => 200, 'GET api/stress' => 200, 'GET api/stress-test' => 200, 'GET api/slow' => 200,
         'POST api/auth/register' => 201, 'POST api/auth/login' => 401, // 401: no such account
     ];
 

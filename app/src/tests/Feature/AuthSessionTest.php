@@ -59,6 +59,22 @@ class AuthSessionTest extends TestCase
             ->assertStatus(422)->assertJsonValidationErrors(['name', 'email', 'password']);
     }
 
+    /** Found by the API fuzzing (tests/container/test_api_fuzzing.py): register answered 500, login matched. */
+    public function test_a_password_with_a_nul_byte_is_a_field_error_never_a_500_or_a_login_with_the_part_before_it(): void
+    {
+        $this->postJson('/api/auth/register', ['name' => 'Nul', 'email' => 'nul@example.test', 'password' => "long-enough-1\0x"])
+            ->assertStatus(422)->assertJsonValidationErrors(['password']);
+        $this->assertDatabaseMissing('users', ['email' => 'nul@example.test']);
+
+        // bcrypt reads a password up to its NUL: without the rule "correct-horse-1\0anything" logs in
+        $this->user();
+        $refused = $this->postJson('/api/auth/login', ['email' => 'ada@example.test', 'password' => "correct-horse-1\0anything"]);
+        $refused->assertStatus(422)->assertJsonValidationErrors(['password']);
+        $this->anotherReplica();
+        $this->asBrowser($this->sessionCookie($refused))->getJson('/api/auth/me')->assertUnauthorized();
+        $this->postJson('/api/auth/login', ['email' => 'ada@example.test', 'password' => 'correct-horse-1'])->assertOk();
+    }
+
     public function test_a_login_stores_the_session_in_redis_and_me_returns_the_user(): void
     {
         $this->user();

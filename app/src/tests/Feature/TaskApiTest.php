@@ -114,6 +114,38 @@ class TaskApiTest extends TestCase
         $this->assertDatabaseCount('tasks', 0);
     }
 
+    /** Found by the API fuzzing: PHP's trim() strips NUL, so "\0" passed as an empty body (200). */
+    public function test_a_json_body_of_only_a_nul_byte_is_malformed_not_an_empty_update(): void
+    {
+        $task = $this->owner->tasks()->create(['title' => 'Unchanged']);
+        foreach (["\0", " \0\n", "\x0B"] as $body) {
+            $response = $this->call('PUT', "/api/tasks/{$task->id}", [], [], [], [
+                'CONTENT_TYPE' => 'application/json', 'HTTP_ACCEPT' => 'application/json',
+            ], $body);
+            $response->assertStatus(400);
+            $this->assertStringContainsString('Malformed JSON', (string) $response->json('message'), json_encode($body));
+        }
+        // JSON's own whitespace is still no body: an empty update answers the task
+        $this->loginAs($this->owner)->call('PATCH', "/api/tasks/{$task->id}", [], $this->prepareCookiesForRequest(), [],
+            $this->transformHeadersToServerVars(['Accept' => 'application/json']) + ['CONTENT_TYPE' => 'application/json'],
+            " \n\t",
+        )
+            ->assertOk()->assertJsonPath('data.title', 'Unchanged');
+    }
+
+    /** Found with the API fuzzing's document: an empty search box was a 422, a huge page answered page 1. */
+    public function test_an_empty_search_is_no_filter_and_a_page_beyond_the_bound_is_a_field_error(): void
+    {
+        $this->owner->tasks()->create(['title' => 'Only one']);
+
+        $this->getJson('/api/tasks?search=')->assertOk()->assertJsonPath('meta.total', 1);
+        $this->getJson('/api/tasks?search=%20%20')->assertOk()->assertJsonPath('meta.total', 1);
+        $this->getJson('/api/tasks?page=1000000')->assertOk()->assertJsonCount(0, 'data');
+        // 2^63-1: page x per_page wrapped the offset, and the rows of page 1 came back
+        $this->getJson('/api/tasks?page=9223372036854775807')->assertStatus(422)->assertJsonValidationErrors(['page']);
+        $this->getJson('/api/tasks?page=1000001')->assertStatus(422)->assertJsonValidationErrors(['page']);
+    }
+
     public function test_an_oversize_body_is_a_413_json_error(): void
     {
         $limit = (int) config('app.max_body_bytes');

@@ -21,7 +21,8 @@ class AuthController extends Controller
         $data = $request->validate([
             'name' => ['required', 'string', 'max:100'],
             'email' => ['required', 'string', 'email', 'max:190', 'unique:users,email'],
-            'password' => ['required', 'string', Password::min(8)],
+            // bcrypt refuses a NUL byte (PHP's ValueError, a 500): a field error instead
+            'password' => ['required', 'string', Password::min(8), 'not_regex:/\x00/'],
         ]);
         $user = User::query()->create($data);
         Auth::login($user);
@@ -34,7 +35,8 @@ class AuthController extends Controller
     {
         $data = $request->validate([
             'email' => ['required', 'string', 'email'],
-            'password' => ['required', 'string'],
+            // a NUL byte would end the password for bcrypt: "secret\0anything" would match "secret"
+            'password' => ['required', 'string', 'not_regex:/\x00/'],
         ]);
 
         $key = 'login:'.Str::lower($data['email']).'|'.$request->ip();

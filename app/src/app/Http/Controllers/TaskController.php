@@ -29,9 +29,11 @@ class TaskController extends Controller
         $q = $request->validate([
             'status' => ['sometimes', Rule::in(Task::STATUSES)],
             'priority' => ['sometimes', Rule::in(Task::PRIORITIES)],
-            'search' => ['sometimes', 'string', 'max:100'],
+            // an empty search box (`?search=`, null after ConvertEmptyStringsToNull) is no filter
+            'search' => ['sometimes', 'nullable', 'string', 'max:100'],
             'per_page' => ['sometimes', 'integer', 'between:1,100'],
-            'page' => ['sometimes', 'integer', 'min:1'],
+            // bounded: page x per_page beyond PHP_INT_MAX wrapped the offset and answered page 1's rows
+            'page' => ['sometimes', 'integer', 'between:1,1000000'],
         ]);
 
         $page = Task::query()->ownedBy($request->user())

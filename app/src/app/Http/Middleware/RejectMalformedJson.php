@@ -17,7 +17,9 @@ class RejectMalformedJson
     {
         if ($request->isJson()) {
             $body = (string) $request->getContent();
-            if (trim($body) !== '') {
+            // only JSON's own whitespace makes a body empty: PHP's trim() also strips NUL and
+            // \v, so a body of "\0" passed as no body at all (a PUT answered 200, not 400)
+            if (trim($body, " \t\n\r") !== '') {
                 json_decode($body, true, 64);
                 if (json_last_error() !== JSON_ERROR_NONE) {
                     throw new BadRequestHttpException('Malformed JSON body: '.json_last_error_msg().'.');
