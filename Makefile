@@ -5,7 +5,7 @@ PYTEST := .venv/bin/pytest
 VARIANT ?= both
 PYTEST_ARGS ?=
 
-.PHONY: setup test test-static test-app test-container test-k8s verify cluster cluster-delete build bench bench-cluster bench-tuning deploy clean criteria-index scan
+.PHONY: setup test test-static test-app test-container test-k8s verify cluster cluster-delete build bench bench-cluster bench-tuning deploy clean criteria-index scan demo-rollout dashboards
 
 setup:
 	scripts/setup.sh
@@ -76,3 +76,15 @@ bench-tuning: setup
 VERSION ?= $(shell cat app/VERSION)
 deploy:
 	scripts/deploy.sh $(VERSION) --variant $(if $(filter both,$(VARIANT)),fpm,$(VARIANT))
+
+# Demo 2 (DEMO.md): a new version deployed under a curl probe loop, its timeline in artifacts/demo/;
+# VERSION defaults to 2.0.0 here, BROKEN=1 deploys a broken release that deploy.sh rolls back.
+# Needs the cluster of make cluster (or make verify); deploys the app first when it is not.
+demo-rollout: setup
+	VARIANT=$(if $(filter both,$(VARIANT)),fpm,$(VARIANT)) scripts/demo/rollout.sh \
+	  $(if $(filter command line environment,$(origin VERSION)),$(VERSION),2.0.0) $(if $(BROKEN),--broken)
+
+# the dashboards as PNGs from the cluster's live Prometheus (monitoring/grafana/render.py), into
+# artifacts/dashboards/; needs the Prometheus of make verify (k8s/monitoring)
+dashboards: setup
+	scripts/demo/dashboards.sh

@@ -17,7 +17,6 @@ import socket
 import ssl
 import subprocess
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -69,26 +68,33 @@ def probe_image(cluster) -> str:
     return tag
 
 
-# label of this module's namespaces: an earlier run's (deleted without waiting) is removed
-# before a new one is made, so its NodePort 30080 and its Ingress hosts are free again
-NAMESPACE_LABEL = {"laravel-k8s-showcase/test": "cluster"}
-SELECTOR = ",".join(f"{k}={v}" for k, v in NAMESPACE_LABEL.items())
+# the namespace of this module's apps: k8s/cluster/cluster-test, made by scripts/cluster/up.sh
+# with the RoleBinding that lets Traefik read it; Traefik serves only the namespaces it is given
+# (--providers.kubernetesingress.namespaces), so a namespace made here would never be routed
+NAMESPACE = "cluster-test"
+# what this module's samples create in it (k8s/cluster/cluster-test itself ships only the
+# namespace and Traefik's RoleBinding, which stay)
+SAMPLE_KINDS = "deployments,replicasets,services,ingresses,pods,networkpolicies,horizontalpodautoscalers"
+
+
+def _empty(cluster, namespace: str) -> None:
+    cluster.kubectl(
+        "-n", namespace, "delete", SAMPLE_KINDS, "--all", "--wait=true", "--timeout=180s", timeout=240
+    )
 
 
 @pytest.fixture(scope="module")
 def namespace(cluster):
-    """A namespace of this run only (runs and xdist workers never share one)."""
-    for earlier in cluster.core.list_namespace(label_selector=SELECTOR).items:
-        cluster.delete_namespace(earlier.metadata.name)
-    wait_until(
-        "the earlier runs' namespaces to be gone",
-        180,
-        lambda: not cluster.core.list_namespace(label_selector=SELECTOR).items,
-    )
-    name = f"cluster-test-{uuid.uuid4().hex[:8]}"
-    cluster.create_namespace(name, labels=NAMESPACE_LABEL)
-    yield name
-    cluster.delete_namespace(name)
+    """k8s/cluster/cluster-test, emptied of an earlier run's apps before and after (so the
+    NodePort 30080 and the Ingress hosts are free again)."""
+    if cluster.kubectl_run("get", "namespace", NAMESPACE).returncode != 0:
+        pytest.fail(
+            f"namespace {NAMESPACE} missing: scripts/cluster/up.sh applies k8s/cluster/cluster-test",
+            pytrace=False,
+        )
+    _empty(cluster, NAMESPACE)
+    yield NAMESPACE
+    _empty(cluster, NAMESPACE)
 
 
 def host_of(app: str, namespace: str) -> str:

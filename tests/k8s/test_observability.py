@@ -16,6 +16,7 @@ from fixtures.k8s_app import NAMESPACE
 from fixtures.prometheus import NAMESPACE as MONITORING_NS
 from fixtures.prometheus import counter_growth
 from monitoring import runbook
+from monitoring.grafana import render
 from monitoring.grafana.panels import load, panels, runtimes, substitute
 from suite.project import ROOT
 from tests.api_session import log_in_new_user
@@ -263,6 +264,39 @@ def test_every_dashboard_query_runs_against_the_cluster_prometheus(
     assert not without_data, f"panels of the deployed {variant} variant without data:\n" + "\n".join(
         without_data
     )
+
+
+@pytest.mark.criterion("grafana-comparison-dashboard")
+def test_every_dashboard_renders_to_a_png_from_the_cluster_prometheus_with_data_in_its_variants_panels(
+    scraped_app, prometheus, variant, artifacts_dir, record_metric
+):
+    # the same wait as above: a fresh cluster needs a few rule evaluations after the traffic
+    prometheus.wait_for(
+        f'namespace_runtime:cpu_seconds_per_request:ratio5m{{namespace="{NAMESPACE}", runtime="{variant}"}}',
+        bool,
+        timeout=180,
+    )
+    end = time.time()
+    out = artifacts_dir / "dashboards" / variant
+    other = {"fpm": "swoole", "swoole": "php-fpm"}[variant]
+    empty, errors, drawn = [], [], 0
+    for path in sorted(DASHBOARDS.glob("*.json")):
+        png = out / f"{path.stem}.png"
+        dashboard = load(path)
+        results = render.render(dashboard, prometheus.query_range, png, LIVE_VARIABLES, end - 900, end)
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", png
+        queried = [p for p in panels(dashboard) if p.get("targets")]
+        for panel, result in zip(queried, results, strict=True):
+            errors += [f"{path.name} / {result.title} / {e}" for e in result.errors]
+            applies = not path.name.startswith(other) and runtimes(panel) <= {variant}
+            if result.series:
+                drawn += 1
+            elif applies:
+                empty.append(f"{path.name} / {result.title}")
+    print(f"dashboards rendered into {out}: {drawn} panels with data")
+    record_metric("grafana-comparison-dashboard", f"panels_rendered_with_data_{variant}", drawn, "panels")
+    assert not errors, "range queries Prometheus refused:\n" + "\n".join(errors)
+    assert not empty, f"panels of the deployed {variant} variant drawn without data:\n" + "\n".join(empty)
 
 
 def rule_groups_in_repo() -> dict[str, int]:
