@@ -79,6 +79,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "container: real images and containers (opt-in with -m)")
     config.addinivalue_line("markers", "k8s: a real kind cluster (opt-in with -m)")
     config.addinivalue_line("markers", "slow: takes more than a few seconds")
+    config.addinivalue_line(
+        "markers",
+        "demo: runs a demo of DEMO.md end to end (make verify and make test-k8s run it; "
+        ".ci/run leaves it out, it repeats the rollout tests' work)",
+    )
 
 
 def _tier(item: pytest.Item) -> str | None:

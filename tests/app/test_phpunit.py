@@ -24,6 +24,7 @@ CRITERIA = [
     "tracing",
     "config-env",
     "octane-swoole-config",
+    "api-fuzzing",
 ]
 
 

@@ -297,7 +297,7 @@ def fuzzed_web(web_factory, object_store):
     return web_factory(object_store.app_env() | BOUNDS, cpus="1", memory="512m")
 
 
-@pytest.mark.criterion("api-crud")
+@pytest.mark.criterion("api-fuzzing")
 def test_fuzzing_the_openapi_document_finds_no_5xx_no_undocumented_error_and_nothing_slower_than_the_timeout(
     fuzzed_web, record_metric
 ):

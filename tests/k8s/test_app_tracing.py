@@ -22,7 +22,7 @@ JSON = {"Accept": "application/json"}
 
 @pytest.mark.criterion("tracing")
 def test_a_dispatching_request_is_one_trace_from_the_caller_through_the_app_to_the_worker_pod(
-    ready_app, telemetry, record_metric
+    ready_app, telemetry, prometheus, record_metric
 ):
     trace_id, caller_span = secrets.token_hex(16), secrets.token_hex(8)
     rid = f"lks-trace-{uuid.uuid4().hex}"
@@ -45,7 +45,13 @@ def test_a_dispatching_request_is_one_trace_from_the_caller_through_the_app_to_t
         kinds = {s["kind"] for s in JaegerQuery.spans(trace)}
         return {"server", "producer", "consumer"} <= kinds
 
-    trace = telemetry.traces.wait_for_trace(trace_id, TRACE_WAIT, until=complete)
+    try:
+        trace = telemetry.traces.wait_for_trace(trace_id, TRACE_WAIT, until=complete)
+    except TimeoutError as missing:
+        # which side lost its spans, and why: the app counts every span it could not export
+        dropped = prometheus.query("sum by (pod, reason) (app_trace_spans_dropped_total)")
+        counts = {tuple(r["metric"].values()): r["value"][1] for r in dropped}
+        pytest.fail(f"{missing}; spans dropped by the app's pods (pod, reason): {counts or 'none'}")
     record_metric("tracing", "response to the whole trace in Jaeger", round(time.monotonic() - sent, 2), "s")
     spans = JaegerQuery.spans(trace)
     by_id = {s["id"]: s for s in spans}

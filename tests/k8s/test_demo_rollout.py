@@ -15,7 +15,7 @@ import pytest
 from fixtures.k8s_app import VERSION
 from suite.project import ROOT
 
-pytestmark = [pytest.mark.k8s, pytest.mark.slow]
+pytestmark = [pytest.mark.k8s, pytest.mark.slow, pytest.mark.demo]
 
 ROLLOUT_SH = ROOT / "scripts" / "demo" / "rollout.sh"
 DEMO_TIMEOUT = 600

@@ -23,7 +23,7 @@ from suite.project import ROOT, tool_version
 from tests.repo import SAMPLES, repo_files
 from tests.static import scanners
 
-pytestmark = [pytest.mark.static, pytest.mark.criterion("security-scan-ci")]
+pytestmark = [pytest.mark.static, pytest.mark.criterion("security-scan-ci", "scanners-clean")]
 
 BAD = SAMPLES / "security"
 REQUIRE = os.environ.get("LKS_REQUIRE_SCANNERS") == "1"

@@ -18,6 +18,7 @@ use Illuminate\Redis\Events\CommandExecuted;
 use Illuminate\Support\Facades\Event;
 use Illuminate\Support\Facades\Queue;
 use Illuminate\Support\ServiceProvider;
+use Psr\Log\LoggerInterface;
 use Symfony\Component\HttpClient\HttpClient;
 
 /**
@@ -43,6 +44,7 @@ class TracingServiceProvider extends ServiceProvider
             (string) config('app.version'),
             (string) config('app.env'),
             (string) config('app.runtime'),
+            $app->make(LoggerInterface::class),
         ));
         $this->app->scoped(Tracer::class, fn ($app) => new Tracer(
             (bool) config('tracing.enabled'),

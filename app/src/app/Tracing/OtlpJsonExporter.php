@@ -2,6 +2,7 @@
 
 namespace App\Tracing;
 
+use Psr\Log\LoggerInterface;
 use Symfony\Contracts\HttpClient\HttpClientInterface;
 use Throwable;
 
@@ -13,7 +14,8 @@ use Throwable;
  * `backoff_seconds` (APCu under FPM: every worker of the pool knows; per process elsewhere, in a
  * static: Octane resolves this singleton again in every request's sandbox, an instance property
  * would forget the failure at once), so a dead collector costs one timeout per interval instead of
- * one per request.
+ * one per request. Each failure is one warning with its reason ("trace export failed"): at most
+ * one per backoff interval, so an operator sees why spans go missing without a line per request.
  */
 final class OtlpJsonExporter
 {
@@ -35,13 +37,14 @@ final class OtlpJsonExporter
         private readonly float $timeout,
         private readonly float $backoffSeconds = 0.0,
         private readonly string $scopeVersion = '',
+        private readonly ?LoggerInterface $log = null,
     ) {
     }
 
     /**
      * @param  array<string, mixed>  $config  config('tracing')
      */
-    public static function fromConfig(HttpClientInterface $http, array $config, string $version, string $environment, string $runtime): self
+    public static function fromConfig(HttpClientInterface $http, array $config, string $version, string $environment, string $runtime, ?LoggerInterface $log = null): self
     {
         return new self($http, (string) $config['endpoint'], [
             'service.name' => (string) $config['service_name'],
@@ -52,7 +55,7 @@ final class OtlpJsonExporter
             'telemetry.sdk.name' => 'laravel-k8s-showcase',
             'telemetry.sdk.language' => 'php',
         ], max(0.001, (int) $config['connect_timeout_ms'] / 1000), max(0.001, (int) $config['timeout_ms'] / 1000),
-            max(0.0, (float) $config['backoff_seconds']), $version);
+            max(0.0, (float) $config['backoff_seconds']), $version, $log);
     }
 
     /**
@@ -81,8 +84,9 @@ final class OtlpJsonExporter
             $status = $response->getStatusCode();
             // the whole answer, within the same timeouts: a collector stalling after its headers fails here
             $response->getContent(false);
-        } catch (Throwable) {
+        } catch (Throwable $error) {
             $status = 0;
+            $reason = $error::class.': '.$error->getMessage();
         }
         if ($status >= 200 && $status < 300) {
             return null;
@@ -94,6 +98,15 @@ final class OtlpJsonExporter
         } catch (Throwable) {
         }
         $this->backOff();
+        try {
+            $this->log?->warning('trace export failed', [
+                'endpoint' => $this->endpoint.self::PATH,
+                'reason' => mb_substr($reason ?? "HTTP {$status}", 0, 300),
+                'spans_dropped' => count($spans),
+                'backoff_seconds' => $this->backoffSeconds,
+            ]);
+        } catch (Throwable) {
+        }
 
         return self::DROPPED_ERROR;
     }

@@ -16,6 +16,7 @@ use Tests\TestCase;
  * checks the answers against the same document.
  */
 #[Group('api-crud')]
+#[Group('api-fuzzing')]
 class OpenApiDocumentTest extends TestCase
 {
     private const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];

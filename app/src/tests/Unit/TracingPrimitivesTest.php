@@ -10,6 +10,7 @@ use App\Tracing\TraceContext;
 use PHPUnit\Framework\Attributes\DataProvider;
 use PHPUnit\Framework\Attributes\Group;
 use PHPUnit\Framework\TestCase;
+use Psr\Log\AbstractLogger;
 use Symfony\Component\HttpClient\MockHttpClient;
 use Symfony\Component\HttpClient\Response\MockResponse;
 
@@ -181,5 +182,37 @@ class TracingPrimitivesTest extends TestCase
         $this->assertSame(1, $calls, 'within the backoff nothing is sent');
         $this->assertSame(OtlpJsonExporter::DROPPED_ERROR, $silent->export([$span]));
         $this->assertNull($silent->export([]), 'nothing to send is no failure');
+    }
+
+    public function test_a_failed_export_is_one_warning_with_its_reason_and_the_backoff_keeps_it_to_one(): void
+    {
+        $span = new Span('GET', SpanKind::Server, new TraceContext(TraceContext::newTraceId(), TraceContext::newSpanId(), true), null, 1);
+        $log = new class extends AbstractLogger
+        {
+            /** @var list<array{string, string, array<string, mixed>}> */
+            public array $records = [];
+
+            public function log($level, \Stringable|string $message, array $context = []): void
+            {
+                $this->records[] = [(string) $level, (string) $message, $context];
+            }
+        };
+        $endpoint = 'http://refusing-'.bin2hex(random_bytes(4)).'.test';
+        $refusing = new OtlpJsonExporter(new MockHttpClient(new MockResponse('unavailable', ['http_code' => 503])),
+            $endpoint, [], 0.2, 0.5, 30.0, '', $log);
+        $silent = new OtlpJsonExporter(new MockHttpClient(new MockResponse((function () {
+            yield '';
+        })())), 'http://silent.test', [], 0.2, 0.5, 0.0, '', $log);
+
+        $refusing->export([$span, $span]);
+        $refusing->export([$span]);
+        $silent->export([$span]);
+
+        $this->assertCount(2, $log->records, 'one line per failed export, none while backing off');
+        [[$level, $message, $context], [, , $timeout]] = $log->records;
+        $this->assertSame(['warning', 'trace export failed'], [$level, $message]);
+        $this->assertSame(['endpoint' => $endpoint.'/v1/traces', 'reason' => 'HTTP 503', 'spans_dropped' => 2,
+            'backoff_seconds' => 30.0], $context);
+        $this->assertStringContainsString('Idle timeout', $timeout['reason']);
     }
 }
