@@ -56,6 +56,27 @@ cluster_running() {
     && [ "$(docker inspect -f '{{.State.Running}}' "$LKS_CLUSTER_NAME-control-plane" 2>/dev/null)" = true ]
 }
 
+# service_cidr_stays_inside -> on every node, a packet still addressed to the Service CIDR after
+# kube-proxy's NAT (a Service IP not programmed yet, or without endpoints for a moment, as when a
+# drain evicts metrics-server) is refused with a reset instead of leaving through the node's
+# default route. The sandbox's egress answered such connections (HTTPS, 404) and kube-apiserver
+# kept them open: the metrics APIService stayed FailedDiscoveryCheck and every HPA froze. The
+# reset also ends a connection already pinned that way (fixtures/cluster.py wait_metrics_api).
+service_cidr_stays_inside() {
+  local cidr node chain rule
+  cidr=$(sed -n 's/^ *serviceSubnet: *//p' "$REPO_ROOT/k8s/cluster/kind-config.yaml")
+  [ -n "$cidr" ] || die "no serviceSubnet in k8s/cluster/kind-config.yaml"
+  for node in $("$KIND" get nodes --name "$LKS_CLUSTER_NAME"); do
+    for chain in OUTPUT FORWARD; do
+      for rule in "-p tcp -j REJECT --reject-with tcp-reset" "-j REJECT --reject-with icmp-port-unreachable"; do
+        # shellcheck disable=SC2086 # $rule is a list of iptables words
+        docker exec "$node" sh -c "iptables -C $chain -d $cidr $rule 2>/dev/null || iptables -I $chain -d $cidr $rule" \
+          || die "node $node: could not add the iptables rule '$chain -d $cidr $rule'"
+      done
+    done
+  done
+}
+
 main() {
   need docker "scripts/docker-up.sh installs Debian's docker.io and starts dockerd"
   need go "install Go >= 1.24 (https://go.dev/dl) or Debian's golang-go"
@@ -115,6 +136,10 @@ main() {
   k -n kube-system rollout status daemonset/kube-proxy --timeout="$t" >/dev/null || die "kube-proxy not ready within $t"
   done_step "nodes Ready"
 
+  step "Service CIDR kept inside the nodes (iptables REJECT of what kube-proxy did not translate)"
+  service_cidr_stays_inside
+  done_step "every node refuses untranslated Service IPs"
+
   step "add-ons: metrics-server, Traefik with the suite's certificate"
   k create namespace traefik --dry-run=client -o yaml | k apply -f - >/dev/null
   k -n traefik create secret tls traefik-default-cert --cert "$pki/tls.crt" --key "$pki/tls.key" \
@@ -133,16 +158,6 @@ main() {
   done_step "CoreDNS, metrics-server and Traefik available"
 
   step "waiting for the metrics API"
-  if ! k wait --for=condition=Available apiservice/v1beta1.metrics.k8s.io --timeout=90s >/dev/null 2>&1; then
-    # A connection kube-apiserver opened to the Service IP before kube-proxy's rule existed left
-    # through the node's default route and stays pinned in conntrack: drop it so it reconnects.
-    local ip node
-    ip=$(k -n kube-system get service metrics-server -o jsonpath='{.spec.clusterIP}')
-    log "  metrics API not available yet: dropping stale conntrack entries to $ip"
-    for node in $("$KIND" get nodes --name "$LKS_CLUSTER_NAME"); do
-      docker exec "$node" conntrack -D -d "$ip" >/dev/null 2>&1 || true
-    done
-  fi
   k wait --for=condition=Available apiservice/v1beta1.metrics.k8s.io --timeout="$t" >/dev/null \
     || die "metrics API (apiservice v1beta1.metrics.k8s.io) not available within $t"
   wait_for "$LKS_WAIT_SECONDS" "node metrics (kubectl top nodes)" k top nodes

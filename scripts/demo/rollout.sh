@@ -89,9 +89,19 @@ images_of() { # images_of VARIANT -> IMAGES: the app images a deploy of VARIANT 
   if [ "$1" = fpm ]; then IMAGES=(fpm nginx worker); else IMAGES=(swoole worker); fi
 }
 
+# schedulable_nodes -> the nodes without a NoSchedule taint, comma-separated (the app's pods land
+# only there: kind's control-plane is tainted), so that an image is imported where it can run
+schedulable_nodes() {
+  "$KUBECTL" get nodes -o json \
+    | jq -r '[.items[] | select([(.spec.taints // [])[] | select(.effect == "NoSchedule")] | length == 0)
+             | .metadata.name] | join(",")'
+}
+
 deploy() { # deploy VERSION -> scripts/deploy.sh with the images loaded into kind; its exit code
-  local rc=0
-  LKS_LOAD_IMAGE="$KIND load docker-image --name $LKS_CLUSTER_NAME" KUBECTL="$KUBECTL" \
+  local rc=0 nodes
+  nodes=$(schedulable_nodes)
+  [ -n "$nodes" ] || die "no schedulable node in the cluster"
+  LKS_LOAD_IMAGE="$KIND load docker-image --name $LKS_CLUSTER_NAME --nodes $nodes" KUBECTL="$KUBECTL" \
     LKS_ROLLOUT_TIMEOUT="$LKS_ROLLOUT_TIMEOUT" LKS_DB_STORAGE="$LKS_DB_STORAGE" \
     "$REPO_ROOT/scripts/deploy.sh" "$1" --variant "$VARIANT" >"$DEMO_OUT/deploy-$1.log" 2>&1 || rc=$?
   return "$rc"

@@ -24,6 +24,8 @@ FAST_SCALE_DOWN = {
 @pytest.mark.criterion("hpa-scale-out")
 @pytest.mark.criterion("hpa-reaction")
 def test_load_on_the_stress_endpoint_scales_the_web_tier_out_and_back(ready_app, record_metric):
+    # an HPA without metrics keeps its replicas: a broken pipeline is named, not timed out on
+    ready_app.cluster.wait_metrics_api()
     hpa = ready_app.hpa()
     floor = hpa.spec.min_replicas
     original_scale_down = ready_app.cluster.plain(hpa.spec.behavior.scale_down)
@@ -68,7 +70,9 @@ def test_load_on_the_stress_endpoint_scales_the_web_tier_out_and_back(ready_app,
         while ready_app.deployment().spec.replicas > floor:
             if time.monotonic() - started > 300:
                 pytest.fail(
-                    f"replicas did not return to {floor} within 300 s after the load stopped", pytrace=False
+                    f"replicas did not return to {floor} within 300 s after the load stopped; "
+                    f"{ready_app.cluster.metrics_pipeline()}",
+                    pytrace=False,
                 )
             time.sleep(3)
         record_metric(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import ipaddress
 import re
 import socket
 import ssl
@@ -125,6 +126,32 @@ def test_every_node_is_ready_and_runs_the_pinned_kubernetes_version(cluster):
         # the pinned minor (online, kind's kindest/node may carry another patch release)
         minor = K8S_VERSION.rsplit(".", 1)[0] + "."
         assert node.status.node_info.kubelet_version.startswith(minor), node.status.node_info
+
+
+@pytest.mark.criterion("k8s-app-running")  # the cluster under the app
+@pytest.mark.criterion("hpa-scale-out")  # the metrics API survives a metrics-server move
+def test_every_node_refuses_a_service_ip_that_kube_proxy_did_not_translate(cluster):
+    """scripts/cluster/up.sh: an untranslated Service IP gets a reset instead of leaving the node
+    (the sandbox's egress answered it, kube-apiserver kept that connection to metrics-server)."""
+    config = yaml.safe_load((ROOT / "k8s" / "cluster" / "kind-config.yaml").read_text())
+    cidr = ipaddress.ip_network(config["networking"]["serviceSubnet"])
+    allocated = {s.spec.cluster_ip for s in cluster.core.list_service_for_all_namespaces().items}
+    unallocated = next(str(ip) for ip in reversed(list(cidr.hosts())) if str(ip) not in allocated)
+    rule = ["-d", str(cidr), "-p", "tcp", "-j", "REJECT", "--reject-with", "tcp-reset"]
+    for node in cluster.core.list_node().items:
+        name = node.metadata.name
+        for chain in ("OUTPUT", "FORWARD"):
+            # the rule first: without it the connection below would leave the node
+            cluster.node_exec(name, "iptables", "-C", chain, *rule)
+        probe = subprocess.run(
+            ["docker", "exec", name, "bash", "-c", f"exec 3<>/dev/tcp/{unallocated}/443"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        seen = f"rc {probe.returncode}, {probe.stderr.strip()!r}"
+        assert probe.returncode != 0, f"node {name}: {unallocated}:443 accepted a connection ({seen})"
+        assert "refused" in probe.stderr, f"node {name}: {unallocated}:443 not refused ({seen})"
 
 
 @pytest.mark.criterion("k8s-app-running")  # the cluster under the app
@@ -275,6 +302,7 @@ def _replicas(cluster, namespace: str) -> int:
 @pytest.mark.slow
 @pytest.mark.criterion("hpa-scale-out")  # the cluster under the app
 def test_an_hpa_scales_a_cpu_burning_deployment_out_under_load_and_back_in(cluster, probe_image, namespace):
+    cluster.wait_metrics_api()
     _apply_sample(cluster, "burner.yaml", probe_image, namespace)
     cluster.wait_rollout(namespace, "burner", timeout=180)
     wait_until(
@@ -282,6 +310,7 @@ def test_an_hpa_scales_a_cpu_burning_deployment_out_under_load_and_back_in(clust
         180,
         lambda: _utilization(cluster, namespace),
         interval=5,
+        detail=lambda: f"{_utilization(cluster, namespace)}; {cluster.metrics_pipeline()}",
     )
     assert _replicas(cluster, namespace) == 1
 
