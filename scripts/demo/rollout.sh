@@ -89,11 +89,13 @@ images_of() { # images_of VARIANT -> IMAGES: the app images a deploy of VARIANT 
   if [ "$1" = fpm ]; then IMAGES=(fpm nginx worker); else IMAGES=(swoole worker); fi
 }
 
-# schedulable_nodes -> the nodes without a NoSchedule taint, comma-separated (the app's pods land
-# only there: kind's control-plane is tainted), so that an image is imported where it can run
+# schedulable_nodes -> the nodes without a NoSchedule taint other than a cordon's, comma-separated
+# (the app's pods land only there: kind's control-plane is tainted), so that an image is imported
+# where it can run, a cordoned node included (it is schedulable again after its uncordon)
 schedulable_nodes() {
   "$KUBECTL" get nodes -o json \
-    | jq -r '[.items[] | select([(.spec.taints // [])[] | select(.effect == "NoSchedule")] | length == 0)
+    | jq -r '[.items[] | select([(.spec.taints // [])[]
+               | select(.effect == "NoSchedule" and .key != "node.kubernetes.io/unschedulable")] | length == 0)
              | .metadata.name] | join(",")'
 }
 
