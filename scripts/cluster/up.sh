@@ -68,9 +68,10 @@ service_cidr_stays_inside() {
   [ -n "$cidr" ] || die "no serviceSubnet in k8s/cluster/kind-config.yaml"
   for node in $("$KIND" get nodes --name "$LKS_CLUSTER_NAME"); do
     for chain in OUTPUT FORWARD; do
-      for rule in "-p tcp -j REJECT --reject-with tcp-reset" "-j REJECT --reject-with icmp-port-unreachable"; do
-        # shellcheck disable=SC2086 # $rule is a list of iptables words
-        docker exec "$node" sh -c "iptables -C $chain -d $cidr $rule 2>/dev/null || iptables -I $chain -d $cidr $rule" \
+      # each rule goes first in its chain, the catch-all first so that TCP's reset ends above it;
+      # a copy from an earlier run of this script is removed first (idempotent, same order)
+      for rule in "-j REJECT --reject-with icmp-port-unreachable" "-p tcp -j REJECT --reject-with tcp-reset"; do
+        docker exec "$node" sh -c "while iptables -D $chain -d $cidr $rule 2>/dev/null; do :; done; iptables -I $chain -d $cidr $rule" \
           || die "node $node: could not add the iptables rule '$chain -d $cidr $rule'"
       done
     done

@@ -143,12 +143,11 @@ def test_every_node_refuses_a_service_ip_that_kube_proxy_did_not_translate(clust
         for chain in ("OUTPUT", "FORWARD"):
             # the rule first: without it the connection below would leave the node
             cluster.node_exec(name, "iptables", "-C", chain, *rule)
-        probe = subprocess.run(
-            ["docker", "exec", name, "bash", "-c", f"exec 3<>/dev/tcp/{unallocated}/443"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
+            # and TCP's reset above the ICMP catch-all for the other protocols
+            listing = cluster.node_exec(name, "iptables", "-S", chain).splitlines()
+            first = next(line for line in listing if f"-d {cidr}" in line)
+            assert "tcp-reset" in first, f"node {name}: {chain} refuses {cidr} first with {first!r}"
+        probe = cluster.node_run(name, "bash", "-c", f"exec 3<>/dev/tcp/{unallocated}/443", timeout=30)
         seen = f"rc {probe.returncode}, {probe.stderr.strip()!r}"
         assert probe.returncode != 0, f"node {name}: {unallocated}:443 accepted a connection ({seen})"
         assert "refused" in probe.stderr, f"node {name}: {unallocated}:443 not refused ({seen})"
